@@ -1,0 +1,350 @@
+"""The format registry: a log format is data plus its own sample lines.
+
+A format says how to recognise its lines (`sniff`, an RE2 regex run vectorised by pyarrow), how to
+parse a batch of them (`parse`, lines in, columns out), how to read its timestamps, and which lines
+it must parse to what (`samples`). `register` refuses a format whose samples it does not recognise,
+and one parametrised test checks every registered sample, so adding a format needs no new plumbing.
+
+`parse_lines` is the one driver every format goes through: detection, multi-line folding,
+timestamps, severity and the line accounting (`events` + `continuation` + `unparsed` + `blank` ==
+`lines`) live here once, not in each format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parsers.timestamps import TimeOptions, parse_timestamps
+from pipeline.schema import SEVERITY_LEVELS, STRING, conform
+
+# A parse function: a batch of event-start lines in, a frame indexed by the positions (in the
+# batch) of the lines it understood out. Columns are schema columns plus, optionally, `ts_text`
+# (read centrally with the format's `ts_format`) and `level` (a level word to normalise).
+ParseFunction = Callable[[pa.Array], pd.DataFrame]
+
+DETECT_LINES = 200  # lines that vote on a file's format
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A line (or a multi-line event) that a format must parse, with what it must give."""
+
+    line: str
+    severity: str
+    fields: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    name: str
+    description: str
+    sniff: str  # RE2 regex matched against the first line of each event
+    parse: ParseFunction
+    samples: Sequence[Sample]
+    ts_format: str | None = None  # strptime format or "ISO8601" for `ts_text`
+    yearless: bool = False  # `ts_text` has no year (RFC 3164): the driver supplies it
+    multiline: bool = False  # lines that do not sniff continue the previous event
+    specificity: int = 0  # breaks ties when several formats recognise the same lines
+
+    def matches(self, lines: pa.Array) -> np.ndarray:
+        """Boolean mask of the lines this format recognises as the start of an event."""
+        if len(lines) == 0:
+            return np.zeros(0, dtype=bool)
+        mask = pc.match_substring_regex(lines, self.sniff)
+        return mask.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+_REGISTRY: dict[str, LogFormat] = {}
+
+
+def register(fmt: LogFormat) -> LogFormat:
+    """Add `fmt` to the registry after checking that it recognises its own samples."""
+    if not fmt.samples:
+        raise ValueError(f"format {fmt.name!r} has no sample lines")
+    if fmt.name in _REGISTRY:
+        raise ValueError(f"format {fmt.name!r} registered twice")
+    for sample in fmt.samples:
+        first = sample.line.split("\n", 1)[0]
+        if not fmt.matches(pa.array([first], pa.string()))[0]:
+            raise ValueError(f"format {fmt.name!r} does not recognise its sample {first!r}")
+    _REGISTRY[fmt.name] = fmt
+    return fmt
+
+
+def registered() -> list[LogFormat]:
+    """All formats, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def get_format(name: str) -> LogFormat:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"unknown format {name!r} (known: {known})") from None
+
+
+def detect_format(lines: Sequence[str] | pa.Array) -> LogFormat | None:
+    """The format that recognises most of the first non-blank lines; None if none does.
+
+    Ties go to the more specific format (a JSON line is also "some text").
+    """
+    array = lines if isinstance(lines, pa.Array) else pa.array(list(lines), pa.string())
+    non_blank = array.filter(pc.invert(_blank_mask(array)))
+    sample = non_blank.slice(0, DETECT_LINES)
+    best: tuple[int, int] = (0, 0)
+    winner = None
+    for fmt in registered():
+        votes = int(fmt.matches(sample).sum())
+        if votes and (votes, fmt.specificity) > best:
+            best, winner = (votes, fmt.specificity), fmt
+    return winner
+
+
+@dataclass
+class ParsedLines:
+    """What one batch of lines gave: events, and the accounting of every line."""
+
+    events: pd.DataFrame  # conformed to the schema; source_file left empty for the caller
+    lines: int
+    blank: int
+    continuation: int  # lines folded into the event before them
+    unparsed_line_nos: list[int]  # 1-based
+    unparsed_examples: list[str]
+
+    @property
+    def unparsed(self) -> int:
+        return len(self.unparsed_line_nos)
+
+
+def parse_lines(
+    lines: Sequence[str] | pa.Array,
+    fmt: LogFormat,
+    time: TimeOptions | None = None,
+    *,
+    year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    year_default: int | None = None,
+    first_line_no: int = 1,
+) -> ParsedLines:
+    """Parse `lines` (one file, in order) with `fmt` into events of the schema.
+
+    `year_hint` is the time span other sources of the bundle cover and `year_default` the year of
+    the file's mtime: both only matter for year-less formats when `time.year` is not given.
+    """
+    time = time or TimeOptions()
+    array = lines if isinstance(lines, pa.Array) else pa.array(list(lines), pa.string())
+    n = len(array)
+    blank = _blank_mask(array).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
+    starts = fmt.matches(array) & ~blank
+    start_pos = np.flatnonzero(starts)
+
+    parsed = fmt.parse(array.take(pa.array(start_pos, pa.int64()))) if len(start_pos) else None
+    parsed_pos = (
+        start_pos[parsed.index.to_numpy(dtype=np.int64)] if parsed is not None else start_pos[:0]
+    )
+    frame = parsed.reset_index(drop=True) if parsed is not None else pd.DataFrame()
+    frame = _with_time(frame, fmt, time, year_hint, year_default)
+    valid_time = frame["ts"].notna().to_numpy() if len(frame) else np.zeros(0, bool)
+    frame = frame[valid_time].reset_index(drop=True)
+    event_pos = parsed_pos[valid_time]
+
+    is_event = np.zeros(n, dtype=bool)
+    is_event[event_pos] = True
+    continuation = np.zeros(n, dtype=bool)
+    if fmt.multiline and len(event_pos):
+        owner = np.cumsum(is_event) - 1  # index of the event each line follows
+        continuation = ~is_event & ~starts & (owner >= 0)
+        # A blank line inside a traceback belongs to it; trailing blanks of a file do not matter.
+        continuation |= blank & (owner >= 0) & _followed_by_continuation(continuation, blank)
+        continuation &= ~is_event
+        if continuation.any():
+            frame["message"] = _fold(frame["message"], array, owner, continuation)
+    unparsed = ~is_event & ~continuation & ~blank
+    unparsed_pos = np.flatnonzero(unparsed)
+
+    frame["line_no"] = event_pos + first_line_no
+    frame["format"] = fmt.name
+    frame["severity"] = _severity(frame)
+    examples = array.take(pa.array(unparsed_pos[:3], pa.int64())).to_pylist()
+    return ParsedLines(
+        events=conform(frame),
+        lines=n,
+        blank=int((blank & ~continuation).sum()),
+        continuation=int(continuation.sum()),
+        unparsed_line_nos=(unparsed_pos + first_line_no).tolist(),
+        unparsed_examples=examples,
+    )
+
+
+def _blank_mask(array: pa.Array) -> pa.Array:
+    return pc.match_substring_regex(array, r"^\s*$").fill_null(True)
+
+
+def _followed_by_continuation(continuation: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """True for blank lines whose next non-blank line is a continuation."""
+    n = len(blank)
+    index = np.where(blank, n, np.arange(n))
+    next_non_blank = np.minimum.accumulate(index[::-1])[::-1]
+    has_next = next_non_blank < n
+    out = np.zeros(n, dtype=bool)
+    out[has_next] = continuation[next_non_blank[has_next]]
+    return out & blank
+
+
+def _fold(
+    messages: pd.Series, array: pa.Array, owner: np.ndarray, continuation: np.ndarray
+) -> pd.Series:
+    """Append continuation lines to the message of the event they follow, joined by newlines."""
+    cont_pos = np.flatnonzero(continuation)
+    cont_text = pd.Series(array.take(pa.array(cont_pos, pa.int64())).to_pylist(), dtype=object)
+    tails = cont_text.groupby(owner[cont_pos]).agg("\n".join)
+    out = messages.astype(object).copy()
+    heads = out.iloc[tails.index].fillna("")
+    out.iloc[tails.index] = (heads + "\n" + tails.to_numpy()).to_numpy()
+    return out
+
+
+def _with_time(
+    frame: pd.DataFrame,
+    fmt: LogFormat,
+    time: TimeOptions,
+    year_hint: tuple[pd.Timestamp, pd.Timestamp] | None,
+    year_default: int | None,
+) -> pd.DataFrame:
+    if "ts_text" not in frame.columns:
+        if "ts" not in frame.columns:
+            frame["ts"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+        return frame
+    text = frame.pop("ts_text").astype(object)
+    if fmt.yearless:
+        frame["ts"] = _yearless(
+            text, fmt.ts_format or "%b %d %H:%M:%S", time, year_hint, year_default
+        )
+    else:
+        frame["ts"] = parse_timestamps(text, fmt.ts_format, time.tz)
+    return frame
+
+
+def _yearless(
+    text: pd.Series,
+    fmt: str,
+    time: TimeOptions,
+    year_hint: tuple[pd.Timestamp, pd.Timestamp] | None,
+    year_default: int | None,
+) -> pd.Series:
+    """Give year-less timestamps a year, rolling over at New Year inside the file.
+
+    The base year is, in order: `--year`; the year that puts the file closest to the span the
+    other sources cover; the file's mtime year (its last line was written then).
+    """
+    squeezed = text.str.replace(r"\s+", " ", regex=True)
+    months = pd.to_datetime("2000 " + squeezed, format="%Y " + fmt, errors="coerce").dt.month
+    rolled = (months.diff() < -6).cumsum().fillna(0).astype(int).to_numpy()
+    wraps = int(rolled[-1]) if len(rolled) else 0
+
+    def with_base(base: int) -> pd.Series:
+        years = (base + rolled).astype(str)
+        return parse_timestamps(
+            pd.Series(years, index=text.index) + " " + squeezed, "%Y " + fmt, time.tz
+        )
+
+    if time.year is not None:
+        return with_base(time.year)
+    if year_hint is not None:
+        start, end = year_hint
+        candidates = range(start.year - 1 - wraps, end.year + 1)
+        return min(
+            (with_base(base) for base in candidates), key=lambda ts: _distance(ts, start, end)
+        )
+    base = (year_default or pd.Timestamp.now(tz="UTC").year) - wraps
+    return with_base(base)
+
+
+def _distance(ts: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    first, last = ts.min(), ts.max()
+    if pd.isna(first):
+        return float("inf")
+    gap_before = max((start - last).total_seconds(), 0.0)
+    gap_after = max((first - end).total_seconds(), 0.0)
+    return gap_before + gap_after
+
+
+_LEVEL_WORDS = {
+    "trace": "debug", "debug": "debug", "dbg": "debug", "dbug": "debug", "d": "debug",
+    "verbose": "debug", "fine": "debug", "finer": "debug", "finest": "debug",
+    "info": "info", "inf": "info", "information": "info", "informational": "info", "i": "info",
+    "notice": "notice", "note": "notice",
+    "warn": "warning", "warning": "warning", "wrn": "warning", "w": "warning",
+    "err": "error", "error": "error", "eror": "error", "e": "error", "severe": "error",
+    "crit": "critical", "critical": "critical", "fatal": "critical", "f": "critical",
+    "c": "critical",
+    "alert": "alert", "a": "alert",
+    "emerg": "emergency", "emergency": "emergency", "panic": "emergency",
+}  # fmt: skip
+
+
+def normalize_level(words: pd.Series) -> pd.Series:
+    """Level words in any case or abbreviation to our severity names (unknown -> NA)."""
+    mapping = {w: _LEVEL_WORDS.get(str(w).strip().lower()) for w in words.dropna().unique()}
+    return words.astype(object).map(mapping)
+
+
+def severity_from_pri(pri: pd.Series) -> pd.Series:
+    """Syslog PRI (facility * 8 + severity) to our severity names."""
+    codes = pd.to_numeric(pri, errors="coerce") % 8
+    by_code = dict(enumerate(reversed(SEVERITY_LEVELS)))
+    return codes.map(by_code)
+
+
+def severity_from_status(status: pd.Series) -> pd.Series:
+    """HTTP status: 5xx error, 4xx warning, anything else info."""
+    numeric = pd.to_numeric(status, errors="coerce")
+    out = pd.Series("info", index=status.index, dtype=object)
+    out[numeric >= 400] = "warning"
+    out[numeric >= 500] = "error"
+    return out
+
+
+def _severity(frame: pd.DataFrame) -> pd.Series:
+    """Severity from what the format gave: `severity`, else a `level` word, else info."""
+    out = pd.Series("info", index=frame.index, dtype=object)
+    if "level" in frame.columns:
+        from_level = normalize_level(frame.pop("level"))
+        out = from_level.where(from_level.notna(), out)
+    if "severity" in frame.columns:
+        given = frame["severity"].astype(object)
+        out = given.where(given.notna(), out)
+    return out
+
+
+def regex_parser(pattern: str) -> ParseFunction:
+    """A parse function from an RE2 pattern with named groups, run by pyarrow on the batch.
+
+    Groups named like schema columns (or `ts_text`, `level`) become those columns; empty captures
+    and `-` become missing values, as nginx and syslog write them.
+    """
+    names = re.compile(pattern).groupindex
+
+    def parse(lines: pa.Array) -> pd.DataFrame:
+        matched = pc.match_substring_regex(lines, pattern).fill_null(False)
+        positions = np.flatnonzero(matched.to_numpy(zero_copy_only=False))
+        if not len(positions):
+            return pd.DataFrame(index=pd.Index([], dtype=np.int64))
+        subset = lines.filter(matched)
+        struct = pc.extract_regex(subset, pattern)
+        columns = {}
+        for name in names:
+            values = struct.field(name)
+            nulls = pc.or_(pc.equal(values, ""), pc.equal(values, "-"))
+            cleaned = pc.if_else(nulls, pa.scalar(None, pa.string()), values)
+            columns[name] = pd.array(cleaned, dtype=STRING)
+        return pd.DataFrame(columns, index=pd.Index(positions, dtype=np.int64))
+
+    return parse

@@ -1,0 +1,108 @@
+"""The `postmortem` command. It only translates: options in, one API call, a short report out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pipeline import __version__, api
+from pipeline.errors import PostmortemError
+
+app = typer.Typer(
+    help="Turn the logs of an outage into a postmortem draft.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _fail(error: Exception) -> typer.Exit:
+    err_console.print(f"[red]error:[/] {error}", markup=True, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"postmortem {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Turn the logs of an outage into a postmortem draft."""
+
+
+@app.command()
+def draft(
+    paths: Annotated[list[Path], typer.Argument(help="Log files or folders (read recursively).")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the draft; stdout when omitted."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the output file if it exists.")
+    ] = False,
+    tz: Annotated[
+        str,
+        typer.Option(help="Zone of timestamps that carry none (IANA name or offset like +02:00)."),
+    ] = "UTC",
+    year: Annotated[
+        int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
+    ] = None,
+    generated_at: Annotated[
+        str | None,
+        typer.Option(
+            help="Pin the draft's generation time (ISO 8601) for reproducible output;"
+            " SOURCE_DATE_EPOCH works too."
+        ),
+    ] = None,
+) -> None:
+    """Draft a postmortem from the logs under PATHS."""
+    if output is not None and output.exists() and not force:
+        raise _fail(PostmortemError(f"{output} exists; pass --force to overwrite it"))
+    try:
+        options = api.DraftOptions(tz=tz, year=year, generated_at=api.generated_at(generated_at))
+        result = api.draft(paths, options)
+    except PostmortemError as error:
+        raise _fail(error) from None
+    if output is None:
+        typer.echo(result.text, nl=False)
+    else:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(result.text, encoding="utf-8")
+        except OSError as error:
+            raise _fail(PostmortemError(f"cannot write {output}: {error.strerror}")) from None
+    err_console.print(_summary(result.context, output), markup=False, soft_wrap=True)
+
+
+def _summary(context: dict, output: Path | None) -> str:
+    totals = context["totals"]
+    lines = [
+        f"Read {totals['files']} files, {totals['events']} events,"
+        f" {totals['failed_requests']} failed requests."
+    ]
+    window = context["window"]
+    if window:
+        lines.append(
+            f"Outage window: {window['start']} -> {window['end']}"
+            f" ({window['duration_s'] // 60} min), {window['failed_requests']} failed requests."
+        )
+    else:
+        lines.append("No outage window found.")
+    if output is not None:
+        lines.append(f"Draft: {output}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,108 @@
+"""The events table: one row per log event, whatever file or format it came from.
+
+Every stage after the parsers speaks this table, so its columns and dtypes are fixed here and
+checked by `validate`. Dtypes are explicit: pandas 3 changed what inference gives for strings.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.errors import PostmortemError
+
+SEVERITY_LEVELS: tuple[str, ...] = (
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+)
+SEVERITY = pd.CategoricalDtype(list(SEVERITY_LEVELS), ordered=True)
+STRING = pd.StringDtype("pyarrow")
+UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+
+# Any unordered categorical: its categories depend on the data.
+CATEGORY = "category"
+
+# Column name -> dtype.
+COLUMNS: dict[str, object] = {
+    "ts": UTC_NS,
+    "source_file": CATEGORY,
+    "line_no": pd.Int64Dtype(),
+    "format": CATEGORY,
+    "host": CATEGORY,
+    "service": CATEGORY,
+    "severity": SEVERITY,
+    "message": STRING,
+    "client_ip": STRING,
+    "method": CATEGORY,
+    "path": STRING,
+    "user_agent": STRING,
+    "request_id": STRING,
+    "status": pd.Int16Dtype(),
+    "bytes": pd.Int64Dtype(),
+    "duration_ms": pd.Float64Dtype(),
+}
+
+
+class SchemaError(PostmortemError):
+    """The events table does not have the agreed columns or dtypes."""
+
+
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows and every column in its declared dtype."""
+    return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in COLUMNS.items()})
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with exactly the schema's columns, in order, cast to their dtypes.
+
+    Parsers fill only the columns they know; the rest become missing values of the right type.
+    """
+    n = len(frame)
+    out = {}
+    for name, dtype in COLUMNS.items():
+        if name in frame.columns:
+            column = frame[name]
+            if name == "ts":
+                column = pd.to_datetime(column, utc=True).astype(UTC_NS)
+            elif name == "severity":
+                column = column.astype(SEVERITY)
+            elif not _has_dtype(column, dtype):
+                column = column.astype(dtype)
+            out[name] = column.reset_index(drop=True)
+        else:
+            out[name] = pd.Series(pd.array([pd.NA] * n if n else [], dtype=_concrete(dtype)))
+    result = pd.DataFrame(out)
+    result.index = pd.RangeIndex(n)
+    return result
+
+
+def validate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Raise SchemaError unless `frame` has exactly the schema's columns and dtypes; return it."""
+    expected = list(COLUMNS)
+    if list(frame.columns) != expected:
+        missing = [c for c in expected if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in COLUMNS]
+        raise SchemaError(
+            f"events table columns differ from the schema (missing {missing}, unexpected {extra},"
+            " or out of order)"
+        )
+    for name, dtype in COLUMNS.items():
+        if not _has_dtype(frame[name], dtype):
+            raise SchemaError(f"column {name!r} has dtype {frame[name].dtype}, expected {dtype}")
+    return frame
+
+
+def _concrete(dtype: object) -> object:
+    return pd.CategoricalDtype() if dtype is CATEGORY else dtype
+
+
+def _has_dtype(column: pd.Series, dtype: object) -> bool:
+    # Identity, not ==: a CategoricalDtype compares equal to the string "category".
+    if dtype is CATEGORY:
+        return isinstance(column.dtype, pd.CategoricalDtype) and not column.dtype.ordered
+    return column.dtype == dtype
