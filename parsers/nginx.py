@@ -40,7 +40,7 @@ def parse_access(lines: pa.Array) -> pd.DataFrame:
         + " -> "
         + frame["status"].astype(str)
     )
-    return frame.drop(columns=["request", "remote_user", "referrer"])
+    return frame.drop(columns=["request", "remote_user"])
 
 
 NGINX_COMBINED = register(

@@ -21,7 +21,8 @@ def parse_rfc3164(lines: pa.Array) -> pd.DataFrame:
         return frame
     frame["severity"] = severity_from_pri(frame.pop("pri")).to_numpy()
     frame["message"] = frame["message"].fillna("")
-    return frame.drop(columns=["pid"])
+    frame["pid"] = pd.to_numeric(frame["pid"])
+    return frame
 
 
 SYSLOG_RFC3164 = register(
@@ -49,7 +50,12 @@ SYSLOG_RFC3164 = register(
             Sample(
                 "<27>Mar  4 09:05:01 db-1 postgres[811]: FATAL:  too many connections",
                 severity="error",
-                fields={"ts": "2024-03-04T09:05:01Z", "host": "db-1", "service": "postgres"},
+                fields={
+                    "ts": "2024-03-04T09:05:01Z",
+                    "host": "db-1",
+                    "service": "postgres",
+                    "pid": 811,
+                },
             ),
         ],
     )
