@@ -29,7 +29,8 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	@test -f benchmarks/data/.manifest.json || $(BIN)/python benchmarks/generate.py benchmarks/data
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out

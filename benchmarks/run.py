@@ -1,0 +1,363 @@
+"""End-to-end benchmarks: the whole `postmortem` process on generated logs, lnav beside it.
+
+What is timed is what a user waits for: the process from exec to exit (interpreter start, imports,
+read, parse, analyse, render, write). Each command runs as a child process; its wall time comes
+from the clock around it and its peak memory from the kernel (`os.wait4` rusage: the largest
+resident set of the child or of any process it waited for). A sampler also adds up the resident
+sets of the whole process tree every 50 ms, which is what matters once the work is spread over
+worker processes (the kernel's number is a maximum over processes, not a sum).
+
+When `lnav` is on PATH, `lnav -n -c ';SELECT count(*) FROM access_log' FILES` runs on the same
+files in the same run; the issue's target is our wall time <= 0.5 x lnav's on the 1M nginx file.
+
+    python benchmarks/run.py [--quick] [--repeat N] [--data DIR] [--json FILE] [--no-lnav]
+
+Data that is missing (or was made with another line count) is generated first (generate.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from generate import DEFAULT_OUT, FILES, MANIFEST, generate
+
+QUICK_LINES = 100_000
+FULL_LINES = 1_000_000
+LNAV_QUERY = ";SELECT count(*) FROM access_log"
+LNAV_TARGET_RATIO = 0.5
+SAMPLE_EVERY_S = 0.05
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    files: tuple[Path, ...]
+    lines: int
+
+    @property
+    def megabytes(self) -> float:
+        return sum(path.stat().st_size for path in self.files) / 1e6
+
+
+@dataclass
+class Run:
+    """One timed child process."""
+
+    wall_s: float
+    max_rss_mb: float  # MiB, kernel: largest single process
+    tree_rss_mb: float  # MiB, sampled: sum over the process tree
+    returncode: int
+    stderr_tail: str = ""
+
+
+@dataclass
+class Result:
+    case: str
+    tool: str
+    lines: int
+    megabytes: float
+    runs: list[Run] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(run.returncode == 0 for run in self.runs)
+
+    @property
+    def wall_s(self) -> float:
+        return statistics.median(run.wall_s for run in self.runs)
+
+    @property
+    def max_rss_mb(self) -> float:
+        return max(run.max_rss_mb for run in self.runs)
+
+    @property
+    def tree_rss_mb(self) -> float:
+        return max(run.tree_rss_mb for run in self.runs)
+
+
+# ---------------------------------------------------------------------------------------------
+# measuring one process
+
+
+class _TreeSampler(threading.Thread):
+    """Peak of the summed RSS of a process and its descendants, polled from /proc (Linux)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_bytes = 0
+        self._done = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            total = sum(self._rss(pid) for pid in self._tree(self.pid))
+            self.peak_bytes = max(self.peak_bytes, total)
+            self._done.wait(SAMPLE_EVERY_S)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def _tree(self, pid: int) -> list[int]:
+        found, pending = [], [pid]
+        while pending:
+            current = pending.pop()
+            found.append(current)
+            with contextlib.suppress(OSError):
+                for task in os.listdir(f"/proc/{current}/task"):
+                    children = Path(f"/proc/{current}/task/{task}/children").read_text()
+                    pending.extend(int(child) for child in children.split())
+        return found
+
+    def _rss(self, pid: int) -> int:
+        try:
+            return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self._page
+        except (OSError, IndexError, ValueError):
+            return 0
+
+
+def measure(argv: Sequence[str], stdout_path: Path | None = None) -> Run:
+    """Run `argv` to completion; wall time, kernel peak RSS, sampled tree peak RSS."""
+    with tempfile.TemporaryFile() as stderr, contextlib.ExitStack() as stack:
+        stdout = stack.enter_context(stdout_path.open("wb")) if stdout_path else subprocess.DEVNULL
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=stdout, stderr=stderr, cwd=ROOT)
+        sampler = _TreeSampler(process.pid)
+        sampler.start()
+        # wait4 instead of Popen.wait: it returns this child's own rusage, not a running maximum
+        # over every child this script ever had (which is what RUSAGE_CHILDREN gives).
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        sampler.stop()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+    return Run(
+        wall_s=wall,
+        max_rss_mb=usage.ru_maxrss / 1024,  # Linux reports kilobytes
+        tree_rss_mb=max(sampler.peak_bytes / 2**20, usage.ru_maxrss / 1024),
+        returncode=process.returncode,
+        stderr_tail="\n".join(tail),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the cases
+
+
+def ensure_data(directory: Path, lines: int) -> None:
+    """Generate the data unless a manifest says it is already there with this many lines."""
+    manifest = directory / MANIFEST
+    if manifest.exists():
+        known = json.loads(manifest.read_text())
+        if known.get("lines") == lines and all((directory / f).exists() for f in FILES.values()):
+            return
+    print(f"generating {lines:,} lines per format into {directory} ...", flush=True)
+    generate(directory, lines)
+
+
+def cases(data: Path, quick: bool) -> list[Case]:
+    lines = QUICK_LINES if quick else FULL_LINES
+    directory = data / "quick" if quick else data
+    ensure_data(directory, lines)
+    nginx = directory / FILES["nginx"]
+    bundle = tuple(directory / FILES[kind] for kind in ("nginx", "syslog", "app"))
+    label = "100k" if quick else "1M"
+    mixed = "300k" if quick else "3M"
+    return [
+        Case(f"nginx {label}", (nginx,), lines),
+        Case(f"mixed {mixed}", bundle, 3 * lines),
+    ]
+
+
+def warm(case: Case) -> None:
+    """Read every file once so that every tool sees the same (warm) page cache."""
+    for path in case.files:
+        with path.open("rb") as handle:
+            while handle.read(1 << 24):
+                pass
+
+
+def postmortem_bin() -> str:
+    beside = Path(sys.executable).parent / "postmortem"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("postmortem")
+    if found is None:
+        sys.exit("postmortem is not installed: run `make bench` (it sets up .venv)")
+    return found
+
+
+def has_command(binary: str, command: str) -> bool:
+    probe = subprocess.run(
+        [binary, command, "--help"], capture_output=True, cwd=ROOT, check=False, timeout=60
+    )
+    return probe.returncode == 0
+
+
+def bench_case(case: Case, args: argparse.Namespace, scratch: Path) -> list[Result]:
+    binary = postmortem_bin()
+    files = [str(path) for path in case.files]
+    warm(case)
+    draft = Result(case.name, "postmortem draft", case.lines, case.megabytes)
+    lnav = Result(case.name, "lnav count(*)", case.lines, case.megabytes)
+    events = Result(case.name, "postmortem events", case.lines, case.megabytes)
+    use_lnav = not args.no_lnav and shutil.which("lnav") is not None
+    use_events = has_command(binary, "events")
+    if not use_events:
+        events.note = "skipped: `postmortem events` does not exist yet"
+    for attempt in range(args.repeat):
+        out = scratch / f"draft-{attempt}.md"
+        draft.runs.append(measure([binary, "draft", *files, "-o", str(out), "--force"]))
+        if use_lnav:
+            counted = scratch / "lnav.out"
+            lnav.runs.append(measure(["lnav", "-n", "-c", LNAV_QUERY, *files], counted))
+            lnav.note = "count(*) = " + " ".join(counted.read_text().split()[1:2])
+        if use_events:
+            parquet = scratch / f"events-{attempt}.parquet"
+            parquet.unlink(missing_ok=True)
+            events.runs.append(measure([binary, "events", *files, "-o", str(parquet)]))
+    if not use_lnav:
+        lnav.note = "skipped: lnav is not on PATH" if not args.no_lnav else "skipped: --no-lnav"
+    return [draft, lnav, events]
+
+
+# ---------------------------------------------------------------------------------------------
+# reporting
+
+
+def environment() -> dict[str, str]:
+    """The facts a number needs to be comparable: machine, versions, commit, date."""
+    model = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    versions = {}
+    for package in ("pandas", "pyarrow"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    lnav = shutil.which("lnav")
+    lnav_version = "not installed"
+    if lnav:
+        probe = subprocess.run([lnav, "-V"], capture_output=True, text=True, check=False)
+        lnav_version = probe.stdout.strip() or "unknown"
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _git("rev-parse", "HEAD") + (" (dirty)" if _git("status", "--porcelain") else ""),
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "python": platform.python_version(),
+        "pandas": versions["pandas"],
+        "pyarrow": versions["pyarrow"],
+        "lnav": lnav_version,
+    }
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
+
+
+def table(results: list[Result]) -> str:
+    header = (
+        f"{'case':<11} {'tool':<18} {'lines':>10} {'MB':>7} {'wall s':>8} {'lines/s':>11}"
+        f" {'MB/s':>7} {'peak RSS MiB':>12} {'tree RSS MiB':>12}"
+    )
+    rows = [header, "-" * len(header)]
+    for result in results:
+        start = f"{result.case:<11} {result.tool:<18} {result.lines:>10,} {result.megabytes:>7.1f}"
+        if not result.runs:
+            rows.append(f"{start}  {result.note}")
+            continue
+        if not result.ok:
+            failed = next(run for run in result.runs if run.returncode != 0)
+            rows.append(f"{start}  FAILED (exit {failed.returncode}): {failed.stderr_tail}")
+            continue
+        wall = result.wall_s
+        rows.append(
+            f"{start} {wall:>8.2f} {result.lines / wall:>11,.0f} {result.megabytes / wall:>7.1f}"
+            f" {result.max_rss_mb:>12.0f} {result.tree_rss_mb:>12.0f}"
+            + (f"  {result.note}" if result.note else "")
+        )
+    return "\n".join(rows)
+
+
+def ratios(results: list[Result]) -> list[str]:
+    lines = []
+    for draft in (r for r in results if r.tool == "postmortem draft" and r.ok):
+        same_case = (r for r in results if r.case == draft.case and r.tool.startswith("lnav"))
+        lnav = next(same_case, None)
+        if lnav is None or not lnav.ok:
+            continue
+        ratio = draft.wall_s / lnav.wall_s
+        verdict = "meets" if ratio <= LNAV_TARGET_RATIO else "misses"
+        lines.append(
+            f"{draft.case}: postmortem draft / lnav = {draft.wall_s:.2f} s / {lnav.wall_s:.2f} s"
+            f" = {ratio:.2f} ({verdict} the <= {LNAV_TARGET_RATIO} target)"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Time `postmortem` end to end on generated logs.")
+    parser.add_argument("--quick", action="store_true", help="100k-line cases instead of 1M")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command (median wall)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_OUT, help="generated data directory")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--no-lnav", action="store_true", help="do not run lnav for reference")
+    args = parser.parse_args()
+
+    env = environment()
+    print("  ".join(f"{key}: {value}" for key, value in env.items()), flush=True)
+    # The fixed cost every run pays (interpreter, imports, CLI) before it reads a byte.
+    startup = Result("startup", "postmortem --version", 0, 0.0)
+    startup.runs = [measure([postmortem_bin(), "--version"]) for _ in range(max(args.repeat, 3))]
+    results: list[Result] = [startup]
+    with tempfile.TemporaryDirectory(prefix="postmortem-bench-") as scratch:
+        for case in cases(args.data, args.quick):
+            print(f"running {case.name} ({case.megabytes:.0f} MB) ...", flush=True)
+            results.extend(bench_case(case, args, Path(scratch)))
+    print()
+    print(table(results))
+    for line in ratios(results):
+        print(line)
+    if args.json:
+        payload = {
+            "environment": env,
+            "results": [
+                {**asdict(r), "wall_s": r.wall_s if r.runs else None} for r in results if r.runs
+            ],
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+    if any(r.runs and not r.ok for r in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
