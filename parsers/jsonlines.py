@@ -1,97 +1,258 @@
-"""Application logs written as JSON lines (one object per line)."""
+"""Application logs written as JSON lines (one object per line), whatever the logging library.
+
+Libraries disagree on key names (`ts`/`time`/`@timestamp`, `level`/`severity`/`log.level`,
+`msg`/`message`/`event`), on nesting (ECS writes `{"log": {"level": ...}}` or the dotted key
+`"log.level"`), and on time (ISO text or epoch s/ms/µs/ns). We read the batch with pyarrow's JSON
+reader, flatten nested objects to dotted names, and take each column from the first key present,
+so one format covers structlog, bunyan, pino, zap, logrus, ECS loggers, docker's json-file, GELF.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from parsers.base import LogFormat, Sample, register
+from parsers.appfields import duration_ms, epoch_to_iso, http_status, severity_from_number
+from parsers.base import LogFormat, Sample, register, severity_from_status
+from pipeline.schema import STRING
 
-# Our column <- the first key present, in this order.
+TIME_KEYS = (
+    "@timestamp", "timestamp", "time", "ts", "t", "asctime", "datetime", "date", "eventTime",
+    "instant",
+)  # fmt: skip
+
+# Our column <- the first (flattened, dotted) key present, in this order.
 KEYS: dict[str, tuple[str, ...]] = {
-    "ts_text": ("ts", "time", "timestamp"),
-    "level": ("level",),
-    "message": ("msg", "message"),
-    "service": ("service", "logger", "app"),
-    "host": ("host", "hostname"),
-    "request_id": ("request_id", "req_id", "trace_id"),
-    "method": ("method",),
-    "path": ("path",),
-    "status": ("status",),
-    "duration_ms": ("duration_ms", "latency_ms"),
-    "client_ip": ("client_ip", "remote_addr"),
-}
-_TEXT_KEYS = {key for column, keys in KEYS.items() if column != "status" for key in keys}
-_TEXT_KEYS -= {"duration_ms", "latency_ms"}
+    "ts_text": TIME_KEYS,
+    "level": (
+        "level", "log.level", "severity", "lvl", "levelname", "loglevel", "log_level",
+        "@fields.level", "@fields.lvl",
+    ),
+    "message": (
+        "msg", "message", "fields.message", "event", "short_message", "@message", "log", "text",
+        "@fields.msg", "@fields.message",
+    ),
+    "service": (
+        "service.name", "service", "logger", "log.logger", "logger_name", "logger.name", "app",
+        "application", "name", "component", "target",
+    ),
+    "host": ("host.name", "host.hostname", "host", "hostname"),
+    "pid": ("pid", "process.pid"),
+    "request_id": (
+        "request_id", "requestId", "req_id", "reqId", "request.id", "http.request.id",
+        "correlation_id", "trace_id", "traceId", "trace.id",
+    ),
+    "method": ("method", "http.request.method", "http_method", "req.method", "request_method"),
+    "path": ("path", "url.path", "uri", "request_uri", "req.url", "url", "url.original"),
+    "status": (
+        "status", "status_code", "statusCode", "http.response.status_code", "res.statusCode",
+        "http_status", "response_status",
+    ),
+    "client_ip": (
+        "client_ip", "remote_addr", "remote_ip", "clientIp", "client.ip", "source.ip", "ip",
+    ),
+    "user_agent": ("user_agent", "user_agent.original", "userAgent", "http_user_agent"),
+    "bytes": ("bytes", "http.response.body.bytes", "body_bytes_sent", "response_size"),
+}  # fmt: skip
 
-SNIFF = r'^\s*\{.*"(?:ts|time|timestamp)"\s*:.*\}\s*$'
+# Duration keys -> milliseconds per bare number (text with a unit, `5.2s`, carries its own).
+DURATION_KEYS: dict[str, float] = {
+    "duration_ms": 1.0, "latency_ms": 1.0, "elapsed_ms": 1.0, "response_time_ms": 1.0,
+    "responseTime": 1.0, "took_ms": 1.0, "duration": 1.0, "latency": 1.0, "elapsed": 1.0,
+    "request_time": 1e3, "duration_s": 1e3, "event.duration": 1e-6,
+}  # fmt: skip
+
+# A line is ours when it is an object with one of our time keys (quoted exactly, so journald's
+# `"__REALTIME_TIMESTAMP"` is not). Lines without a time key are left for the driver to count.
+SNIFF = r'^\s*\{.*"(?:' + "|".join(TIME_KEYS) + r')"\s*:.*\}\s*$'
+
+_SMALLEST_BLOCK = 64  # below this, a batch arrow refuses is read line by line
 
 
 def parse_json_lines(lines: pa.Array) -> pd.DataFrame:
-    """Read the batch with pyarrow's JSON reader; fall back per line only when it refuses."""
-    table = _read_block(lines)
-    if table is not None:
-        records = table.to_pandas(types_mapper=pd.ArrowDtype)
-        positions = np.arange(len(lines), dtype=np.int64)
-    else:
-        records, positions = _read_each(lines)
+    """Columns of the schema from a batch of JSON lines; lines that are not JSON are left out."""
+    records, positions = _read(lines, 0)
     frame = pd.DataFrame(index=pd.Index(positions, dtype=np.int64))
     for column, keys in KEYS.items():
-        present = [key for key in keys if key in records.columns]
-        if not present:
-            continue
-        values = records[present[0]].astype(object)
-        for key in present[1:]:
-            values = values.where(values.notna(), records[key].astype(object))
-        frame[column] = values.to_numpy()
-    if "message" not in frame.columns:
+        values = _first_present(records, keys)
+        if values is not None:
+            frame[column] = values.to_numpy()
+    if "ts_text" not in frame.columns:
+        frame["ts_text"] = None
+    frame["ts_text"] = _time_text(records, frame["ts_text"])
+    if "message" in frame.columns:  # docker's json-file keeps the line's own newline
+        frame["message"] = frame["message"].str.rstrip("\r\n")
+    else:
         frame["message"] = ""
+    if "status" in frame.columns:
+        frame["status"] = http_status(frame["status"]).to_numpy()
+    for column in ("pid", "bytes"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    durations = [
+        duration_ms(records[key], unit) for key, unit in DURATION_KEYS.items() if key in records
+    ]
+    if durations:
+        merged = durations[0]
+        for more in durations[1:]:
+            merged = merged.fillna(more)
+        frame["duration_ms"] = merged.to_numpy()
+    frame["severity"] = _severity(frame)
     return frame
 
 
+def _read(lines: pa.Array, offset: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Flattened records and their positions; halves a batch arrow refuses to find the bad lines.
+
+    Arrow refuses a whole batch for one malformed line or one key whose type changes between
+    lines; halving keeps the fast reader for all the good lines around it.
+    """
+    table = _read_block(lines)
+    if table is not None:
+        return _flat_frame(table), np.arange(offset, offset + len(lines), dtype=np.int64)
+    if len(lines) <= _SMALLEST_BLOCK:
+        return _read_each(lines, offset)
+    half = len(lines) // 2
+    left, left_pos = _read(lines.slice(0, half), offset)
+    right, right_pos = _read(lines.slice(half), offset + half)
+    return pd.concat([left, right], ignore_index=True), np.concatenate([left_pos, right_pos])
+
+
 def _read_block(lines: pa.Array) -> pa.Table | None:
-    data = "\n".join(lines.to_pylist()).encode("utf-8")
-    schema = pa.schema([(key, pa.string()) for key in sorted(_TEXT_KEYS)])
-    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
-    try:
-        table = pa_json.read_json(
-            io.BytesIO(data),
-            read_options=pa_json.ReadOptions(block_size=max(1 << 20, len(data) + 1)),
-            parse_options=options,
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return table if table.num_rows == len(lines) else None
+    """The batch as an arrow table, or None when arrow refuses it.
+
+    Time keys are read as text first: arrow would otherwise turn ISO strings into naive
+    timestamps and lose whether they carried a zone. A file with numeric (epoch) times fails that
+    schema and is read again with inferred types.
+    """
+    data = "\n".join(lines.to_pylist()).encode("utf-8", "replace")
+    read_options = pa_json.ReadOptions(block_size=max(1 << 20, len(data) + 1))
+    as_text = pa.schema([(key, pa.string()) for key in TIME_KEYS if key != "instant"])
+    for schema in (as_text, None):
+        options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+        try:
+            table = pa_json.read_json(
+                io.BytesIO(data), read_options=read_options, parse_options=options
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if table.num_rows != len(lines):
+            return None
+        if schema is None and any(pa.types.is_timestamp(f.type) for f in table.schema):
+            return None  # inferred timestamps lost their zone: read these lines one by one
+        return table
+    return None
 
 
-def _read_each(lines: pa.Array) -> tuple[pd.DataFrame, np.ndarray]:
-    """Slow path for a batch with a malformed or oddly typed line: keep every line that parses."""
+def _flat_frame(table: pa.Table) -> pd.DataFrame:
+    """Nested objects flattened to dotted names; a dotted key and the nested path it spells
+    (`"log.level"` and `{"log": {"level"}}`) merge into one column, the first non-null winning."""
+    while any(pa.types.is_struct(field.type) for field in table.schema):
+        table = table.flatten()
+    columns: dict[str, pa.Array] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        values = _as_text(column.combine_chunks() if column.num_chunks else pa.array([]))
+        if values is None:
+            continue
+        columns[name] = values if name not in columns else pc.coalesce(columns[name], values)
+    return pd.DataFrame(
+        {name: pd.Series(pd.array(values, dtype=STRING)) for name, values in columns.items()},
+        index=pd.RangeIndex(table.num_rows),
+    )
+
+
+def _as_text(values: pa.Array) -> pa.Array | None:
+    """Scalars as text (numbers keep their digits); lists, nulls and timestamps are dropped."""
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return values.cast(pa.string())
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
+        return values.cast(pa.string())
+    return None
+
+
+def _read_each(lines: pa.Array, offset: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Slow path for a small batch with a malformed or oddly typed line: keep every object."""
     rows, positions = [], []
     for position, text in enumerate(lines.to_pylist()):
         try:
             record = json.loads(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             continue
         if isinstance(record, dict):
-            rows.append(
-                {
-                    k: v if not isinstance(v, (dict, list)) else json.dumps(v)
-                    for k, v in record.items()
-                }
-            )
-            positions.append(position)
-    return pd.DataFrame(rows), np.array(positions, dtype=np.int64)
+            rows.append(_flatten(record))
+            positions.append(offset + position)
+    frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)), dtype=object)
+    return frame.astype(STRING) if len(frame.columns) else frame, np.array(positions, np.int64)
+
+
+def _flatten(record: Mapping[str, object], prefix: str = "") -> dict[str, str]:
+    """The same dotted, text-valued view of one record that `_flat_frame` gives for a batch."""
+    out: dict[str, str] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            for inner, text in _flatten(value, f"{name}.").items():
+                out.setdefault(inner, text)
+        elif isinstance(value, bool):
+            out.setdefault(name, "true" if value else "false")
+        elif isinstance(value, (str, int, float)):
+            out.setdefault(name, str(value))
+    return out
+
+
+def _first_present(records: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series | None:
+    present = [key for key in keys if key in records.columns]
+    if not present:
+        return None
+    values = records[present[0]]
+    for key in present[1:]:
+        values = values.fillna(records[key])
+    return values.astype(object).where(values.notna(), None)
+
+
+def _time_text(records: pd.DataFrame, text: pd.Series) -> pd.Series:
+    """Time as text the driver reads as ISO 8601: epochs converted, log4j2's `instant` joined,
+    Python's `,123` milliseconds written with a dot."""
+    if "instant.epochSecond" in records.columns:
+        nanos = records.get("instant.nanoOfSecond", pd.Series(pd.NA, index=records.index))
+        joined = records["instant.epochSecond"] + "." + nanos.fillna("0").str.zfill(9)
+        text = pd.Series(text.to_numpy(), index=records.index).fillna(joined)
+    text = pd.Series(text.to_numpy(), dtype=object)
+    text = text.str.replace(r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2", regex=True)
+    return epoch_to_iso(text).to_numpy()
+
+
+def _severity(frame: pd.DataFrame) -> pd.Series:
+    """Numeric levels (bunyan, pino, GELF) here; words go to the driver as `level`; a line with
+    no level at all but an HTTP status is as severe as its status."""
+    out = pd.Series(None, index=frame.index, dtype=object)
+    if "level" in frame.columns:
+        level = frame["level"].astype(object)
+        out = severity_from_number(level)
+        # "DEBUG5", "debug2": lnav's numbered debug levels are still debug.
+        words = level.where(out.isna()).str.replace(r"^([A-Za-z]+)\d+$", r"\1", regex=True)
+        frame["level"] = words.to_numpy()
+        if "status" in frame.columns:
+            no_level = level.isna() & frame["status"].notna()
+            out[no_level] = severity_from_status(frame.loc[no_level, "status"])
+    elif "status" in frame.columns:
+        known = frame["status"].notna()
+        out[known] = severity_from_status(frame.loc[known, "status"])
+    return out
 
 
 JSON_LINES = register(
     LogFormat(
         name="json_lines",
-        description="application JSON lines with ts|time|timestamp, level, msg|message",
+        description="application JSON lines (structlog, bunyan, pino, zap, ECS, docker json-file)",
         sniff=SNIFF,
         parse=parse_json_lines,
         ts_format="ISO8601",
@@ -112,6 +273,55 @@ JSON_LINES = register(
                 '{"time": "2024-03-14T03:31:05+01:00", "level": "WARN", "message": "slow query"}',
                 severity="warning",
                 fields={"ts": "2024-03-14T02:31:05Z", "message": "slow query"},
+            ),
+            Sample(
+                '{"@timestamp":"2024-03-14T02:31:07.123Z","log.level":"error",'
+                '"message":"upstream failed","service":{"name":"orders"},"host":{"name":"web-1"},'
+                '"http":{"request":{"method":"POST"},"response":{"status_code":502}},'
+                '"url":{"path":"/api/orders"},"event":{"duration":1500000000},'
+                '"trace":{"id":"4bf92f3577b34da6"}}',
+                severity="error",
+                fields={
+                    "ts": "2024-03-14T02:31:07.123Z",
+                    "service": "orders",
+                    "host": "web-1",
+                    "method": "POST",
+                    "status": 502,
+                    "path": "/api/orders",
+                    "duration_ms": 1500.0,
+                    "request_id": "4bf92f3577b34da6",
+                    "message": "upstream failed",
+                },
+            ),
+            Sample(
+                '{"level":50,"time":1710383467123,"pid":17,"hostname":"api-2","name":"payments",'
+                '"msg":"charge failed","req":{"method":"GET","url":"/pay"},"responseTime":87}',
+                severity="error",
+                fields={
+                    "ts": "2024-03-14T02:31:07.123Z",
+                    "pid": 17,
+                    "host": "api-2",
+                    "service": "payments",
+                    "method": "GET",
+                    "path": "/pay",
+                    "duration_ms": 87.0,
+                },
+            ),
+            Sample(
+                '{"asctime": "2024-03-14 02:31:07,250", "levelname": "CRITICAL",'
+                ' "name": "orders.db", "message": "pool exhausted", "status": "degraded"}',
+                severity="critical",
+                fields={
+                    "ts": "2024-03-14T02:31:07.250Z",
+                    "service": "orders.db",
+                    "message": "pool exhausted",
+                    "status": None,
+                },
+            ),
+            Sample(
+                '{"log":"GET /healthz 503\\n","stream":"stdout","time":"2024-03-14T02:31:07.5Z"}',
+                severity="info",
+                fields={"ts": "2024-03-14T02:31:07.5Z", "message": "GET /healthz 503"},
             ),
         ],
     )

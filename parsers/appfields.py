@@ -1,0 +1,97 @@
+"""Field readers shared by the structured application-log formats (JSON lines, logfmt).
+
+Applications spell the same fact many ways: a time as ISO text or as epoch seconds, ms, µs or ns;
+a duration as `5.2s`, `150ms` or a bare number; a level as a word or as a bunyan/pino number. These
+helpers turn those spellings into what the driver and the schema expect, each over a whole column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.schema import SEVERITY_LEVELS
+
+_EPOCH = r"^\s*(?P<int>\d{1,20})(?:\.(?P<frac>\d{1,9})\d*)?\s*$"
+# Digits of the integer part -> how many of them are below the second. Epoch seconds keep 10
+# digits until 2286 and epoch ms keep 13: the magnitude tells the unit without a hint from the user.
+_SUB_SECOND_DIGITS_BY_DIGITS = ((11, 0), (14, 3), (17, 6), (20, 9))
+_MAX_EPOCH_SECONDS = 9_223_372_035  # datetime64[ns] ends in 2262
+
+_DURATION_PART = r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ns|us|µs|μs|ms|s|m|h|d)?"
+_MS_PER_UNIT = {
+    "ns": 1e-6, "us": 1e-3, "µs": 1e-3, "μs": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6,
+    "d": 8.64e7,
+}  # fmt: skip
+
+# bunyan and pino: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal.
+_BUNYAN_LEVELS = {10: "debug", 20: "debug", 30: "info", 40: "warning", 50: "error", 60: "critical"}
+
+
+def epoch_to_iso(text: pd.Series) -> pd.Series:
+    """Epoch numbers (as text) become RFC 3339 UTC text; anything else is returned unchanged.
+
+    The unit is chosen by magnitude (seconds, ms, µs, ns); integer and fraction are read apart so
+    that nanosecond epochs keep every digit (a float64 would round them to ~256 ns).
+    """
+    out = text.astype(object)
+    parts = text.astype(object).str.extract(_EPOCH)
+    numeric = parts["int"].notna()
+    if not numeric.any():
+        return out
+    whole = parts.loc[numeric, "int"].str.lstrip("0").replace("", "0")
+    length = whole.str.len()
+    seconds_text = whole.copy()
+    sub_text = pd.Series("", index=whole.index, dtype=object)
+    lower = 0
+    for max_digits, sub_digits in _SUB_SECOND_DIGITS_BY_DIGITS:
+        group = (length > lower) & (length <= max_digits)
+        lower = max_digits
+        if sub_digits and group.any():
+            seconds_text[group] = whole[group].str[:-sub_digits]
+            sub_text[group] = whole[group].str[-sub_digits:]
+    seconds = pd.to_numeric(seconds_text, errors="coerce").astype(float)
+    in_range = seconds < _MAX_EPOCH_SECONDS
+    frac = (sub_text + parts.loc[numeric, "frac"].fillna("")).str.ljust(9, "0").str[:9]
+    ns = seconds.where(in_range, 0).astype(np.int64) * 10**9 + frac.astype(np.int64)
+    stamps = ns[in_range].to_numpy(dtype=np.int64).astype("datetime64[ns]")
+    iso = pd.Series(np.datetime_as_string(stamps, unit="ns"), index=ns[in_range].index) + "Z"
+    out[numeric] = None  # out-of-range epochs cannot be placed: the driver counts them unparsed
+    out[iso.index] = iso
+    return out
+
+
+def duration_ms(text: pd.Series, bare_unit_ms: float = 1.0) -> pd.Series:
+    """Durations like `5.2s`, `150ms`, `1m30.5s` (Go), or bare numbers in `bare_unit_ms` units."""
+    result = pd.Series(pd.NA, index=text.index, dtype="Float64")
+    values = text.dropna().astype(str).str.strip()
+    if values.empty:
+        return result
+    codes, uniques = pd.factorize(values)
+    unique = pd.Series(uniques, dtype=object)
+    whole = unique.str.fullmatch(rf"(?:{_DURATION_PART})+")
+    ms = pd.Series(np.nan, index=unique.index, dtype=float)
+    parts = unique[whole].str.extractall(_DURATION_PART)
+    if not parts.empty:
+        factor = parts["unit"].map(_MS_PER_UNIT).astype(float).fillna(bare_unit_ms)
+        total = (parts["number"].astype(float) * factor).groupby(level=0).sum(min_count=1)
+        ms[total.index] = total
+    result[values.index] = ms.to_numpy()[codes]
+    return result
+
+
+def severity_from_number(values: pd.Series) -> pd.Series:
+    """Numeric levels: bunyan/pino 10..60, syslog severity codes 0..7; anything else -> NA."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    syslog = dict(enumerate(reversed(SEVERITY_LEVELS)))
+    out = numbers.map(_BUNYAN_LEVELS).astype(object)
+    small = numbers.where((numbers >= 0) & (numbers <= 7) & (numbers == numbers.round()))
+    out = out.where(out.notna(), small.map(syslog))
+    return out.where(out.notna(), None)
+
+
+def http_status(values: pd.Series) -> pd.Series:
+    """HTTP status codes (100..599); words such as `Pending` or `ok` become missing."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    valid = (numbers >= 100) & (numbers <= 599) & (numbers == numbers.round())
+    return numbers.where(valid).astype("Int16")
