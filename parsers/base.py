@@ -160,7 +160,7 @@ def parse_lines(
     continuation = np.zeros(n, dtype=bool)
     if fmt.multiline and len(event_pos):
         owner = np.cumsum(is_event) - 1  # index of the event each line follows
-        continuation = ~is_event & ~starts & (owner >= 0)
+        continuation = ~is_event & ~starts & ~blank & (owner >= 0)
         # A blank line inside a traceback belongs to it; trailing blanks of a file do not matter.
         continuation |= blank & (owner >= 0) & _followed_by_continuation(continuation, blank)
         continuation &= ~is_event
