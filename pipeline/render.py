@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 
 import jinja2
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
-
-
-def md(text: object) -> str:
-    """Escape log text for inline Markdown: one line, no tags, no table or code breakers."""
-    if text is None:
-        return ""
-    flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat).replace("&", "&amp;")
+from pipeline.escape import md_code, md_inline, plain
 
 
 def _environment() -> jinja2.Environment:
@@ -27,7 +18,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["md"] = md
+    env.filters["md"] = md_inline
+    env.filters["code"] = md_code
+    env.filters["plain"] = plain
     env.filters["hhmm"] = lambda iso: iso[11:16] if iso else ""
     env.filters["hhmmss"] = lambda iso: iso[11:19] if iso else ""
     env.filters["duration"] = human_duration
