@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -85,6 +87,10 @@ class Result:
         return statistics.median(run.wall_s for run in self.runs)
 
     @property
+    def best_s(self) -> float:
+        return min(run.wall_s for run in self.runs)
+
+    @property
     def max_rss_mb(self) -> float:
         return max(run.max_rss_mb for run in self.runs)
 
@@ -135,12 +141,14 @@ class _TreeSampler(threading.Thread):
             return 0
 
 
-def measure(argv: Sequence[str], stdout_path: Path | None = None) -> Run:
+def measure(
+    argv: Sequence[str], stdout_path: Path | None = None, env: dict[str, str] | None = None
+) -> Run:
     """Run `argv` to completion; wall time, kernel peak RSS, sampled tree peak RSS."""
     with tempfile.TemporaryFile() as stderr, contextlib.ExitStack() as stack:
         stdout = stack.enter_context(stdout_path.open("wb")) if stdout_path else subprocess.DEVNULL
         started = time.perf_counter()
-        process = subprocess.Popen(argv, stdout=stdout, stderr=stderr, cwd=ROOT)
+        process = subprocess.Popen(argv, stdout=stdout, stderr=stderr, cwd=ROOT, env=env)
         sampler = _TreeSampler(process.pid)
         sampler.start()
         # wait4 instead of Popen.wait: it returns this child's own rusage, not a running maximum
@@ -207,9 +215,9 @@ def postmortem_bin() -> str:
     return found
 
 
-def has_command(binary: str, command: str) -> bool:
+def has_command(binary: str, command: str, env: dict[str, str] | None) -> bool:
     probe = subprocess.run(
-        [binary, command, "--help"], capture_output=True, cwd=ROOT, check=False, timeout=60
+        [binary, command, "--help"], capture_output=True, cwd=ROOT, env=env, check=False, timeout=60
     )
     return probe.returncode == 0
 
@@ -222,12 +230,14 @@ def bench_case(case: Case, args: argparse.Namespace, scratch: Path) -> list[Resu
     lnav = Result(case.name, "lnav count(*)", case.lines, case.megabytes)
     events = Result(case.name, "postmortem events", case.lines, case.megabytes)
     use_lnav = not args.no_lnav and shutil.which("lnav") is not None
-    use_events = has_command(binary, "events")
+    use_events = has_command(binary, "events", args.child_env)
     if not use_events:
         events.note = "skipped: `postmortem events` does not exist yet"
     for attempt in range(args.repeat):
         out = scratch / f"draft-{attempt}.md"
-        draft.runs.append(measure([binary, "draft", *files, "-o", str(out), "--force"]))
+        draft.runs.append(
+            measure([binary, "draft", *files, "-o", str(out), "--force"], env=args.child_env)
+        )
         if use_lnav:
             counted = scratch / "lnav.out"
             lnav.runs.append(measure(["lnav", "-n", "-c", LNAV_QUERY, *files], counted))
@@ -235,7 +245,9 @@ def bench_case(case: Case, args: argparse.Namespace, scratch: Path) -> list[Resu
         if use_events:
             parquet = scratch / f"events-{attempt}.parquet"
             parquet.unlink(missing_ok=True)
-            events.runs.append(measure([binary, "events", *files, "-o", str(parquet)]))
+            events.runs.append(
+                measure([binary, "events", *files, "-o", str(parquet)], env=args.child_env)
+            )
     if not use_lnav:
         lnav.note = "skipped: lnav is not on PATH" if not args.no_lnav else "skipped: --no-lnav"
     return [draft, lnav, events]
@@ -245,7 +257,31 @@ def bench_case(case: Case, args: argparse.Namespace, scratch: Path) -> list[Resu
 # reporting
 
 
-def environment() -> dict[str, str]:
+def checkout(rev: str, into: Path) -> dict[str, str]:
+    """Export commit `rev` into `into`; the environment that makes the children run that code.
+
+    The work tree is shared with engineers editing it right now: measuring a clean export of a
+    commit gives a number that belongs to that commit. PYTHONPATH puts the export ahead of the
+    editable install (the console script's own folder is first on sys.path, not the work tree).
+    """
+    archive = subprocess.run(["git", "archive", "--format=tar", rev], capture_output=True, cwd=ROOT)
+    if archive.returncode != 0:
+        sys.exit(f"git archive {rev} failed: {archive.stderr.decode().strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    env = {**os.environ, "PYTHONPATH": str(into)}
+    probe = "import sys; sys.path.pop(0); import pipeline; print(pipeline.__file__)"
+    where = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    if not where.stdout.startswith(str(into)):
+        sys.exit(
+            f"the export of {rev} would not be the code measured: {where.stdout or where.stderr}"
+        )
+    return env
+
+
+def environment(rev: str | None) -> dict[str, str]:
     """The facts a number needs to be comparable: machine, versions, commit, date."""
     model = platform.processor() or "unknown"
     with contextlib.suppress(OSError):
@@ -266,14 +302,25 @@ def environment() -> dict[str, str]:
         lnav_version = probe.stdout.strip() or "unknown"
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": _git("rev-parse", "HEAD") + (" (dirty)" if _git("status", "--porcelain") else ""),
+        "commit": _git("rev-parse", rev) if rev else _git("rev-parse", "HEAD") + _dirty(),
         "nproc": str(os.cpu_count()),
         "cpu": model,
         "python": platform.python_version(),
         "pandas": versions["pandas"],
         "pyarrow": versions["pyarrow"],
         "lnav": lnav_version,
+        "load": _load(),
     }
+
+
+def _load() -> str:
+    """Other work on this machine slows the numbers down: print it beside them."""
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min) {five:.2f} (5 min)"
+
+
+def _dirty() -> str:
+    return " + uncommitted changes" if _git("status", "--porcelain", "--untracked-files=no") else ""
 
 
 def _git(*args: str) -> str:
@@ -286,8 +333,8 @@ def _git(*args: str) -> str:
 
 def table(results: list[Result]) -> str:
     header = (
-        f"{'case':<11} {'tool':<18} {'lines':>10} {'MB':>7} {'wall s':>8} {'lines/s':>11}"
-        f" {'MB/s':>7} {'peak RSS MiB':>12} {'tree RSS MiB':>12}"
+        f"{'case':<11} {'tool':<18} {'lines':>10} {'MB':>7} {'wall s':>8} {'best s':>7}"
+        f" {'lines/s':>11} {'MB/s':>7} {'peak RSS MiB':>12} {'tree RSS MiB':>12}"
     )
     rows = [header, "-" * len(header)]
     for result in results:
@@ -301,7 +348,8 @@ def table(results: list[Result]) -> str:
             continue
         wall = result.wall_s
         rows.append(
-            f"{start} {wall:>8.2f} {result.lines / wall:>11,.0f} {result.megabytes / wall:>7.1f}"
+            f"{start} {wall:>8.2f} {result.best_s:>7.2f} {result.lines / wall:>11,.0f}"
+            f" {result.megabytes / wall:>7.1f}"
             f" {result.max_rss_mb:>12.0f} {result.tree_rss_mb:>12.0f}"
             + (f"  {result.note}" if result.note else "")
         )
@@ -331,15 +379,22 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_OUT, help="generated data directory")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--no-lnav", action="store_true", help="do not run lnav for reference")
+    parser.add_argument(
+        "--rev", help="measure this commit (a clean export) instead of the work tree as it is"
+    )
     args = parser.parse_args()
 
-    env = environment()
+    env = environment(args.rev)
     print("  ".join(f"{key}: {value}" for key, value in env.items()), flush=True)
-    # The fixed cost every run pays (interpreter, imports, CLI) before it reads a byte.
-    startup = Result("startup", "postmortem --version", 0, 0.0)
-    startup.runs = [measure([postmortem_bin(), "--version"]) for _ in range(max(args.repeat, 3))]
-    results: list[Result] = [startup]
     with tempfile.TemporaryDirectory(prefix="postmortem-bench-") as scratch:
+        args.child_env = checkout(args.rev, Path(scratch) / "src") if args.rev else None
+        # The fixed cost every run pays (interpreter, imports, CLI) before it reads a byte.
+        startup = Result("startup", "postmortem --version", 0, 0.0)
+        startup.runs = [
+            measure([postmortem_bin(), "--version"], env=args.child_env)
+            for _ in range(max(args.repeat, 3))
+        ]
+        results: list[Result] = [startup]
         for case in cases(args.data, args.quick):
             print(f"running {case.name} ({case.megabytes:.0f} MB) ...", flush=True)
             results.extend(bench_case(case, args, Path(scratch)))
@@ -347,6 +402,7 @@ def main() -> None:
     print(table(results))
     for line in ratios(results):
         print(line)
+    print(f"load average after: {_load()}; wall s = median of {args.repeat}, best s = fastest")
     if args.json:
         payload = {
             "environment": env,
