@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.schema import SEVERITY_LEVELS
+from pipeline.schema import SEVERITY_LEVELS, STRING
 
 _EPOCH = r"^\s*(?P<int>\d{1,20})(?:\.(?P<frac>\d{1,9})\d*)?\s*$"
 # Digits of the integer part -> how many of them are below the second. Epoch seconds keep 10
@@ -35,10 +35,12 @@ def epoch_to_iso(text: pd.Series) -> pd.Series:
     that nanosecond epochs keep every digit (a float64 would round them to ~256 ns).
     """
     out = text.astype(object)
-    parts = text.astype(object).str.extract(_EPOCH)
-    numeric = parts["int"].notna()
-    if not numeric.any():
+    as_text = pd.Series(pd.array(out, dtype=STRING), index=text.index)
+    candidates = as_text.str.match(_EPOCH).fillna(False).astype(bool)  # pyarrow, fast
+    if not candidates.any():
         return out
+    parts = as_text[candidates].astype(object).str.extract(_EPOCH)
+    numeric = parts["int"].notna()
     whole = parts.loc[numeric, "int"].str.lstrip("0").replace("", "0")
     length = whole.str.len()
     seconds_text = whole.copy()
@@ -56,7 +58,8 @@ def epoch_to_iso(text: pd.Series) -> pd.Series:
     ns = seconds.where(in_range, 0).astype(np.int64) * 10**9 + frac.astype(np.int64)
     stamps = ns[in_range].to_numpy(dtype=np.int64).astype("datetime64[ns]")
     iso = pd.Series(np.datetime_as_string(stamps, unit="ns"), index=ns[in_range].index) + "Z"
-    out[numeric] = None  # out-of-range epochs cannot be placed: the driver counts them unparsed
+    # Out-of-range epochs cannot be placed: the driver counts their lines unparsed.
+    out[numeric.index[numeric]] = None
     out[iso.index] = iso
     return out
 

@@ -225,7 +225,7 @@ def _time_text(records: pd.DataFrame, text: pd.Series) -> pd.Series:
         nanos = records.get("instant.nanoOfSecond", pd.Series(pd.NA, index=records.index))
         joined = records["instant.epochSecond"] + "." + nanos.fillna("0").str.zfill(9)
         text = pd.Series(text.to_numpy(), index=records.index).fillna(joined)
-    text = pd.Series(text.to_numpy(), dtype=object)
+    text = pd.Series(pd.array(pd.Series(text.to_numpy(), dtype=object), dtype=STRING))
     text = text.str.replace(r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2", regex=True)
     return epoch_to_iso(text).to_numpy()
 
@@ -236,7 +236,9 @@ def _severity(frame: pd.DataFrame) -> pd.Series:
     out = pd.Series(None, index=frame.index, dtype=object)
     if "level" in frame.columns:
         level = frame["level"].astype(object)
-        out = severity_from_number(level)
+        codes, uniques = pd.factorize(level)  # a file has a handful of distinct levels
+        by_unique = severity_from_number(pd.Series(uniques, dtype=object)).to_numpy()
+        out = pd.Series(np.where(codes >= 0, by_unique[codes], None), index=frame.index)
         # "DEBUG5", "debug2": lnav's numbered debug levels are still debug.
         words = level.where(out.isna()).str.replace(r"^([A-Za-z]+)\d+$", r"\1", regex=True)
         frame["level"] = words.to_numpy()
