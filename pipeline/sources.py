@@ -1,27 +1,28 @@
-"""Read what the user pointed at: walk folders, decompress, detect each file's format, parse.
+"""Read what the user pointed at into one events table, with an account of every file.
 
-This is the only module that reads files. It returns the events table plus an account of every
-file (format, lines, events, what it could not read), because a postmortem built on logs that were
-silently half-read is worse than none.
+`pipeline.inputs` turns paths into text streams; this module detects and parses each stream and
+keeps the books: per file, what format read it, how many lines became events, and what it could
+not read. A postmortem built on logs that were silently half-read is worse than none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
+import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
-from parsers import detect_format, parse_lines
-from parsers.base import LogFormat, ParsedLines
+from parsers import detect_format, get_format
+from parsers.base import LogFormat
+from parsers.mixed import ParsedFile, parse_file
 from parsers.timestamps import TimeOptions
 from pipeline.errors import PostmortemError
+from pipeline.inputs import Input, Skipped, read_inputs
 from pipeline.schema import conform, empty_events
-
-BINARY_PROBE = 8192  # bytes inspected for NULs to call a file binary
 
 
 @dataclass
@@ -42,6 +43,10 @@ class FileQuality:
     last: pd.Timestamp | None = None
     year_assumed: bool = False
     tz_assumed: str | None = None  # zone given to zone-less timestamps
+    truncated_lines: int = 0  # lines cut at 1 MiB
+    unparsed_example_lines: list[int] = field(default_factory=list)  # 1-based, with the examples
+    formats: dict[str, int] = field(default_factory=dict)  # events per format (mixed files)
+    forced: bool = False  # the format came from --format-for, not detection
 
     @property
     def coverage(self) -> float:
@@ -56,123 +61,107 @@ class Ingested:
     files: list[FileQuality]
 
 
-def find_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
-    """Every file under `paths` (folders recursively), with the name to show for it.
-
-    Missing paths are an error before any work is done: a typo should not produce a draft.
-    """
-    found: list[tuple[Path, str]] = []
-    for path in paths:
-        if not path.exists():
-            raise PostmortemError(f"no such file or directory: {path}")
-        if path.is_dir():
-            children = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
-            found.extend((child, _display(child)) for child in children)
-        else:
-            found.append((path, _display(path)))
-    return found
+FormatRule = tuple[str, str]  # (glob, format name) from `--format-for GLOB=FORMAT`
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    """Dotfiles and the README/truth files that describe a bundle are not logs."""
-    relative = path.relative_to(root)
-    if any(part.startswith(".") for part in relative.parts):
-        return True
-    return path.name.lower() in {"readme.md", "truth.json"}
-
-
-def _display(path: Path) -> str:
-    """Relative to the working directory when the file is under it, else as the user gave it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def read_text(path: Path) -> tuple[list[str], int]:
-    """The file's lines (plain or gzip), decoded as UTF-8 with replacement, and the bad bytes."""
-    try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise PostmortemError(f"cannot read {path}: {error}") from None
-    if b"\x00" in raw[:BINARY_PROBE]:
-        raise BinaryFileError(f"{path} looks binary")
-    text = raw.decode("utf-8", errors="replace")
-    invalid = text.count("\ufffd") - raw.count("\xef\xbf\xbd".encode("latin-1"))
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines], max(invalid, 0)
-
-
-class BinaryFileError(PostmortemError):
-    """A file that is not text: reported and skipped, never parsed."""
-
-
-def ingest(paths: Sequence[Path], time: TimeOptions | None = None) -> Ingested:
-    """Read every file under `paths` into one events table sorted by time."""
-    time = time or TimeOptions()
-    loaded: list[tuple[str, Path, list[str], int, LogFormat | None]] = []
-    files: list[FileQuality] = []
-    for path, name in find_files(paths):
+def parse_format_rules(values: Iterable[str]) -> tuple[FormatRule, ...]:
+    """`GLOB=FORMAT` options checked up front: a typo in a format name must not cost a run."""
+    rules = []
+    for value in values:
+        pattern, sep, name = value.rpartition("=")
+        if not sep or not pattern or not name:
+            raise PostmortemError(f"--format-for wants GLOB=FORMAT, got {value!r}")
         try:
-            lines, invalid = read_text(path)
-        except BinaryFileError:
-            files.append(FileQuality(path=name, format=None, skipped="binary file"))
+            get_format(name.strip())
+        except KeyError as error:
+            raise PostmortemError(str(error.args[0])) from None
+        rules.append((pattern.strip(), name.strip()))
+    return tuple(rules)
+
+
+def forced_format(name: str, rules: Sequence[FormatRule]) -> LogFormat | None:
+    """The format the first matching rule forces on `name` (a path or `bundle!member`)."""
+    candidates = {name, name.rsplit("!", 1)[-1], PurePosixPath(name.rsplit("!", 1)[-1]).name}
+    for pattern, format_name in rules:
+        for candidate in candidates:
+            if fnmatch.fnmatchcase(candidate, pattern) or PurePosixPath(candidate).match(pattern):
+                return get_format(format_name)
+    return None
+
+
+def ingest(
+    paths: Sequence[Path],
+    time: TimeOptions | None = None,
+    *,
+    format_for: Sequence[FormatRule] = (),
+) -> Ingested:
+    """Read every file under `paths` into one events table sorted by time.
+
+    Events at the same instant keep the order of their files (rotated series oldest first) and
+    lines, so a tie never reorders what happened.
+    """
+    time = time or TimeOptions()
+    items = read_inputs(paths)
+    files: list[FileQuality] = []
+    order = {item.name: position for position, item in enumerate(items)}
+    streams: list[tuple[Input, LogFormat | None, LogFormat | None]] = []
+    for item in items:
+        if isinstance(item, Skipped):
+            files.append(FileQuality(path=item.name, format=None, skipped=item.reason))
             continue
-        fmt = detect_format(lines)
-        loaded.append((name, path, lines, invalid, fmt))
+        forced = forced_format(item.name, format_for)
+        streams.append((item, forced, forced or detect_format(item.lines)))
 
     frames: list[pd.DataFrame] = []
     # Files with full timestamps first: their span tells year-less syslog which year it is in.
-    order = sorted(loaded, key=lambda item: bool(item[4] and item[4].yearless))
+    streams.sort(key=lambda entry: bool(entry[2] and entry[2].yearless))
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None
-    for name, path, lines, invalid, fmt in order:
-        quality = FileQuality(path=name, format=fmt.name if fmt else None, invalid_utf8=invalid)
-        if fmt is None:
-            quality.lines = len(lines)
-            quality.blank = sum(1 for line in lines if not line.strip())
-            quality.unparsed = quality.lines - quality.blank
-            quality.unparsed_examples = [line for line in lines if line.strip()][:3]
-            files.append(quality)
-            continue
-        if fmt.yearless and year_hint is None and frames:
+    for item, forced, detected in streams:
+        if detected is not None and detected.yearless and year_hint is None and frames:
             year_hint = _span(frames)
-        parsed = parse_lines(
-            lines,
-            fmt,
+        parsed = parse_file(
+            item.lines,
             time,
-            year_hint=year_hint if fmt.yearless else None,
-            year_default=_mtime_year(path),
+            forced=forced,
+            year_hint=year_hint,
+            year_default=_year(item.mtime),
         )
-        parsed.events["source_file"] = name
-        frames.append(parsed.events)
-        files.append(_quality(quality, parsed, fmt, time))
+        events = parsed.events
+        events["source_file"] = item.name
+        events["_order"] = np.int64(order[item.name])
+        frames.append(events)
+        files.append(_quality(item, parsed, time, forced is not None))
 
-    files.sort(key=lambda q: q.path)
+    files.sort(key=lambda q: order.get(q.path, len(order)))
     if not frames:
         return Ingested(events=empty_events(), files=files)
-    events = pd.concat(frames, ignore_index=True)
-    events = events.sort_values(["ts", "source_file", "line_no"], kind="stable")
-    return Ingested(events=conform(events), files=files)
+    events = pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
+    events = events.sort_values(["ts", "_order", "line_no"], kind="stable")
+    return Ingested(events=conform(events.drop(columns="_order")), files=files)
 
 
-def _quality(
-    quality: FileQuality, parsed: ParsedLines, fmt: LogFormat, time: TimeOptions
-) -> FileQuality:
-    quality.lines = parsed.lines
-    quality.events = len(parsed.events)
-    quality.continuation = parsed.continuation
-    quality.blank = parsed.blank
-    quality.unparsed = parsed.unparsed
-    quality.unparsed_examples = parsed.unparsed_examples
+def _quality(item: Input, parsed: ParsedFile, time: TimeOptions, forced: bool) -> FileQuality:
+    quality = FileQuality(
+        path=item.name,
+        format=parsed.format,
+        lines=parsed.lines,
+        events=len(parsed.events),
+        continuation=parsed.continuation,
+        blank=parsed.blank,
+        unparsed=parsed.unparsed,
+        unparsed_examples=parsed.unparsed_examples,
+        unparsed_example_lines=parsed.unparsed_line_nos[: len(parsed.unparsed_examples)],
+        invalid_utf8=item.invalid_utf8,
+        truncated_lines=item.truncated_lines,
+        formats=parsed.formats,
+        forced=forced,
+    )
     if len(parsed.events):
         quality.first = parsed.events["ts"].min()
         quality.last = parsed.events["ts"].max()
-    quality.year_assumed = fmt.yearless and time.year is None
-    if not _zoned(fmt):
+    used = [get_format(name) for name in parsed.formats]
+    quality.year_assumed = time.year is None and any(fmt.yearless for fmt in used)
+    if any(not _zoned(fmt) for fmt in used):
         quality.tz_assumed = time.tz
     return quality
 
@@ -190,5 +179,8 @@ def _span(frames: Iterable[pd.DataFrame]) -> tuple[pd.Timestamp, pd.Timestamp] |
     return min(starts), max(ends)
 
 
-def _mtime_year(path: Path) -> int:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).year
+def _year(mtime: float | None) -> int | None:
+    """The year the file was last written: its last year-less line was written then."""
+    if mtime is None:
+        return None
+    return dt.datetime.fromtimestamp(mtime, dt.UTC).year

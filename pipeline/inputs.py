@@ -1,0 +1,353 @@
+"""Turn what the user pointed at into text streams: walk, glob, decompress, unpack, decode, order.
+
+People copy whatever is on the box after an outage: folders, `*.log` they did not let the shell
+expand, `journalctl | postmortem inspect -`, rotated `.1` / `.2.gz` / `-20240314` series, a
+`logs.tar.gz` someone attached to the ticket. Each becomes one `Input` (a file, an archive member
+shown as `bundle.tar.gz!path/inside`, or stdin) or one `Skipped` with the reason, never an
+exception: only a path that does not exist at all is an error, because that is a typo.
+
+Compression is recognised by its magic bytes, not its name (rotated files are often renamed), and
+archives are read in memory, never extracted to disk.
+"""
+
+from __future__ import annotations
+
+import bz2
+import errno
+import glob
+import gzip
+import io
+import lzma
+import os
+import re
+import sys
+import tarfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.errors import PostmortemError
+
+BINARY_PROBE = 8192  # bytes inspected for NULs to call a file binary
+MAX_LINE_BYTES = 1 << 20  # longer lines are cut here (and counted): one runaway line is not a log
+MAX_NESTING = 4  # compression layers and archives inside archives
+STDIN_NAME = "<stdin>"
+
+_GZIP, _BZIP2, _XZ, _ZSTD = b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_COMPRESSED_SUFFIX = re.compile(r"\.(?:gz|bz2|xz|zst|zstd)$")
+# `access.log.3`, `access.log-20240314`, `access.log.2024-03-14`, `syslog-2024031406`.
+_ROTATED = re.compile(
+    r"^(?P<base>.+?)(?:\.(?P<number>\d{1,3})"
+    r"|[.-](?P<date>\d{8}(?:\d{2}){0,3}|\d{4}-\d\d-\d\d(?:[T_.-]?\d\d(?:[:.-]?\d\d){0,2})?))$"
+)
+_NOT_LOGS = {"readme.md", "readme", "readme.txt", "truth.json"}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One stream of log lines and how faithfully its bytes became text."""
+
+    name: str  # as shown to the user: relative path, `bundle.tar.gz!member`, or `<stdin>`
+    lines: pa.Array  # pa.string(), one element per line, without the line break
+    mtime: float | None  # when the file was last written (None for stdin)
+    invalid_utf8: int  # replacement characters introduced while decoding
+    truncated_lines: int  # lines cut at MAX_LINE_BYTES
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something the user pointed at that holds no readable log lines, and why."""
+
+    name: str
+    reason: str
+
+
+def read_inputs(paths: Sequence[Path]) -> list[Input | Skipped]:
+    """Every log stream under `paths`, rotated series oldest first.
+
+    Missing paths are an error before any work is done: a typo should not produce a draft.
+    """
+    found = list(_expand(paths))
+    out: list[Input | Skipped] = []
+    for name, path, reason in found:
+        if reason is not None:
+            out.append(Skipped(name, reason))
+            continue
+        if path is None:
+            out.extend(_unpack(name, _read_stdin(), None, 0))
+            continue
+        try:
+            raw = _read_bytes(path)
+            mtime = path.stat().st_mtime
+        except OSError as error:
+            out.append(Skipped(name, _reason(error)))
+            continue
+        out.extend(_unpack(name, raw, mtime, 0))
+    return sorted(out, key=lambda item: rotation_key(item.name))
+
+
+def rotation_key(name: str) -> tuple[str, int, str, int]:
+    """Sort key that puts a rotated series in time order: dated, then `.N` (highest first), live.
+
+    `access.log.2.gz` < `access.log.1` < `access.log`; `app.log-20240313` < `app.log-20240314`.
+    """
+    stem = _COMPRESSED_SUFFIX.sub("", name)
+    match = _ROTATED.match(stem)
+    if match is None:
+        return (stem, 2, "", 0)
+    if match["date"] is not None:
+        return (match["base"], 0, re.sub(r"\D", "", match["date"]), 0)
+    return (match["base"], 1, "", -int(match["number"]))
+
+
+def split_lines(text: str) -> tuple[pa.Array, int]:
+    """Lines of `text` (LF or CRLF) as a string array, and how many were cut at MAX_LINE_BYTES.
+
+    Split by pyarrow, not into a Python list: a million short lines would cost a million objects.
+    """
+    text = text.replace("\r\n", "\n")
+    if text.endswith("\n"):
+        text = text[:-1]
+    elif not text:
+        return pa.array([], pa.string()), 0
+    lines = pc.split_pattern(pa.array([text], pa.large_string()), "\n").flatten()
+    long = pc.greater(pc.binary_length(lines), MAX_LINE_BYTES)
+    truncated = pc.sum(long).as_py() or 0
+    if truncated:
+        # Rare, so a Python loop over the long lines only; cut on a character boundary.
+        cut = [
+            line.encode("utf-8")[:MAX_LINE_BYTES].decode("utf-8", errors="ignore")
+            for line in lines.filter(long).to_pylist()
+        ]
+        lines = pc.replace_with_mask(lines, long, pa.array(cut, pa.large_string()))
+    return pc.cast(lines, pa.string()), truncated
+
+
+def decode(raw: bytes) -> tuple[str, int]:
+    """UTF-8 (or BOM-marked UTF-16) text with bad bytes replaced, and how many were replaced."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = raw.decode("utf-16", errors="replace")
+        return text, text.count("\ufffd")
+    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    invalid = text.count("\ufffd") - raw.count("\ufffd".encode())
+    return text, max(invalid, 0)
+
+
+def _expand(paths: Sequence[Path]) -> Iterator[tuple[str, Path | None, str | None]]:
+    """(name, path or None for stdin, reason it is skipped or None) for every file to read."""
+    seen: dict[tuple[int, int], str] = {}
+    for given in paths:
+        text = str(given)
+        if text == "-":
+            yield STDIN_NAME, None, None
+        elif os.path.lexists(given):
+            yield from _expand_existing(given, seen)
+        elif glob.has_magic(text):
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise PostmortemError(f"no files match {text}")
+            for match in matches:
+                yield from _expand_existing(Path(match), seen)
+        else:
+            raise PostmortemError(f"no such file or directory: {given}")
+
+
+def _expand_existing(
+    path: Path, seen: dict[tuple[int, int], str]
+) -> Iterator[tuple[str, Path | None, str | None]]:
+    try:
+        is_dir = path.is_dir()
+    except OSError:
+        is_dir = False
+    if is_dir:
+        yield from _walk(path, seen, ancestors=frozenset())
+    else:
+        yield _file(path, seen)
+
+
+def _walk(
+    directory: Path, seen: dict[tuple[int, int], str], ancestors: frozenset[tuple[int, int]]
+) -> Iterator[tuple[str, Path | None, str | None]]:
+    """Files under `directory`, following symlinks but never around a loop or twice."""
+    name = _display(directory)
+    try:
+        status = directory.stat()
+        key = (status.st_dev, status.st_ino)
+        if key in ancestors:
+            yield name, directory, "symlink loop"
+            return
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError as error:
+        yield name, directory, _reason(error)
+        return
+    inside = ancestors | {key}
+    for entry in entries:
+        if _not_a_log(entry.name):
+            continue
+        child = Path(entry.path)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            yield from _walk(child, seen, inside)
+        else:
+            yield _file(child, seen)
+
+
+def _file(path: Path, seen: dict[tuple[int, int], str]) -> tuple[str, Path | None, str | None]:
+    """One file to read, or why not: a dangling or looping link, or the same file seen before."""
+    name = _display(path)
+    try:
+        status = path.stat()
+    except OSError as error:
+        return name, path, _reason(error)
+    key = (status.st_dev, status.st_ino)
+    if key in seen and seen[key] != name:
+        return name, path, f"same file as {seen[key]}"
+    seen[key] = name
+    return name, path, None
+
+
+def _unpack(name: str, raw: bytes, mtime: float | None, depth: int) -> list[Input | Skipped]:
+    """Decompress by magic bytes, open archives in memory, and decode what is left as text."""
+    try:
+        raw = _decompress(raw)
+    except _Unreadable as error:
+        return [Skipped(name, str(error))]
+    if depth < MAX_NESTING and raw[:4] in _ZIP:
+        return _unzip(name, raw, depth)
+    if depth < MAX_NESTING and raw[257:262] == b"ustar":
+        return _untar(name, raw, depth)
+    if b"\x00" in raw[:BINARY_PROBE] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        return [Skipped(name, "binary file")]
+    text, invalid = decode(raw)
+    lines, truncated = split_lines(text)
+    return [Input(name, lines, mtime, invalid, truncated)]
+
+
+class _Unreadable(Exception):
+    """Bytes we recognised but could not decode; the message says why."""
+
+
+def _decompress(raw: bytes) -> bytes:
+    for _ in range(MAX_NESTING):
+        try:
+            if raw[:2] == _GZIP:
+                raw = gzip.decompress(raw)
+            elif raw[:3] == _BZIP2 and raw[3:4].isdigit():
+                raw = bz2.decompress(raw)
+            elif raw[:6] == _XZ:
+                raw = lzma.decompress(raw)
+            elif raw[:4] == _ZSTD:
+                raw = _unzstd(raw)
+            else:
+                return raw
+        except (OSError, EOFError, ValueError, lzma.LZMAError) as error:
+            raise _Unreadable(f"corrupt compressed data ({error})") from None
+    return raw
+
+
+def _unzstd(raw: bytes) -> bytes:
+    try:
+        import zstandard  # optional: only needed for .zst files
+    except ImportError:
+        raise _Unreadable("zstd-compressed; install the zstandard package to read it") from None
+    try:
+        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+    except zstandard.ZstdError as error:
+        raise _Unreadable(f"corrupt compressed data ({error})") from None
+
+
+def _unzip(name: str, raw: bytes, depth: int) -> list[Input | Skipped]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        return [Skipped(name, f"corrupt zip archive ({error})")]
+    out: list[Input | Skipped] = []
+    for member in members:
+        if _not_a_log_path(member.filename):
+            continue
+        inner = f"{name}!{member.filename}"
+        try:
+            data = archive.read(member)
+        except (zipfile.BadZipFile, RuntimeError, OSError, ValueError, EOFError) as error:
+            out.append(Skipped(inner, f"unreadable zip member ({error})"))
+            continue
+        mtime = _zip_mtime(member)
+        out.extend(_unpack(inner, data, mtime, depth + 1))
+    return out
+
+
+def _untar(name: str, raw: bytes, depth: int) -> list[Input | Skipped]:
+    out: list[Input | Skipped] = []
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as archive:
+            for member in archive:
+                if not member.isfile() or _not_a_log_path(member.name):
+                    continue
+                inner = f"{name}!{member.name}"
+                handle = archive.extractfile(member)
+                data = handle.read() if handle is not None else b""
+                out.extend(_unpack(inner, data, float(member.mtime), depth + 1))
+    except (tarfile.TarError, OSError, EOFError) as error:
+        out.append(Skipped(name, f"corrupt tar archive ({error})"))
+    return out
+
+
+def _zip_mtime(member: zipfile.ZipInfo) -> float | None:
+    import datetime as dt
+
+    try:
+        return dt.datetime(*member.date_time, tzinfo=dt.UTC).timestamp()
+    except ValueError:
+        return None
+
+
+def _read_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _read_stdin() -> bytes:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is not None:
+        return stream.read()
+    return sys.stdin.read().encode("utf-8", errors="surrogateescape")
+
+
+def _reason(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if error.errno == errno.ELOOP:
+        return "symlink loop"
+    if error.errno == errno.ENOENT:
+        return "broken symlink"
+    return error.strerror or str(error)
+
+
+def _not_a_log(name: str) -> bool:
+    """Dotfiles and the README/truth files that describe a bundle are not logs."""
+    return name.startswith(".") or name.lower() in _NOT_LOGS
+
+
+def _not_a_log_path(member: str) -> bool:
+    parts = [part for part in member.split("/") if part]
+    return any(_not_a_log(part) or part == "__MACOSX" for part in parts)
+
+
+def _display(path: Path) -> str:
+    """Relative to the working directory when the file is under it, else as the user gave it."""
+    absolute = Path(os.path.abspath(path))
+    for base in (Path.cwd(), Path.cwd().resolve()):  # the working directory may be a link
+        try:
+            return absolute.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
