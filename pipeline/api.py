@@ -10,9 +10,10 @@ from pathlib import Path
 
 from parsers.timestamps import TimeOptions, resolve_zone
 from pipeline.errors import PostmortemError
+from pipeline.export import export_format, serialize
 from pipeline.render import render
 from pipeline.report import build_context
-from pipeline.sources import ingest
+from pipeline.sources import FileQuality, FormatRule, ingest, parse_format_rules
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class DraftOptions:
     year: int | None = None
     generated_at: dt.datetime | None = None
     template: str = "postmortem.md.j2"
+    format_for: tuple[FormatRule, ...] = ()  # (glob, format name) from --format-for
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,52 @@ def generated_at(value: str | None) -> dt.datetime:
 def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
     """Read the logs under `paths` and render the postmortem draft."""
     resolve_zone(options.tz)  # a bad zone is a usage error before any reading
-    ingested = ingest(paths, TimeOptions(tz=options.tz, year=options.year))
+    ingested = ingest(
+        paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
+    )
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
     context = build_context(
         ingested, generated_at=options.generated_at or generated_at(None), tz="UTC"
     )
     return Draft(text=render(context, options.template), context=context)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read logs for `events` and `inspect`: the time and format choices of `draft`."""
+
+    tz: str = "UTC"
+    year: int | None = None
+    format_for: tuple[FormatRule, ...] = ()
+
+
+def format_rules(values: Sequence[str] | None) -> tuple[FormatRule, ...]:
+    """`--format-for GLOB=FORMAT` values checked against the registry."""
+    return parse_format_rules(values or ())
+
+
+@dataclass(frozen=True)
+class Exported:
+    data: bytes
+    events: int
+    files: list[FileQuality]
+
+
+def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> Exported:
+    """The normalised events of `paths`, serialised in the format `output`'s suffix names."""
+    kind = export_format(output)  # a bad suffix is a usage error before any reading
+    resolve_zone(options.tz)
+    ingested = ingest(
+        paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
+    )
+    return Exported(serialize(ingested.events, kind), len(ingested.events), ingested.files)
+
+
+def inspect(paths: Sequence[Path], options: ReadOptions) -> list[FileQuality]:
+    """How each file under `paths` reads: format, line accounting, time range, zone assumed."""
+    resolve_zone(options.tz)
+    ingested = ingest(
+        paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
+    )
+    return ingested.files

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from pipeline import __version__, api
+from pipeline import __version__, api, quality
 from pipeline.errors import PostmortemError
 
 app = typer.Typer(
@@ -23,6 +24,23 @@ err_console = Console(stderr=True, highlight=False)
 def _fail(error: Exception) -> typer.Exit:
     err_console.print(f"[red]error:[/] {error}", markup=True, soft_wrap=True)
     return typer.Exit(1)
+
+
+FormatForOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format-for",
+        metavar="GLOB=FORMAT",
+        help="Read files matching GLOB with FORMAT instead of detecting it (repeatable).",
+    ),
+]
+TzOption = Annotated[
+    str,
+    typer.Option(help="Zone of timestamps that carry none (IANA name or offset like +02:00)."),
+]
+YearOption = Annotated[
+    int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
+]
 
 
 def _version(value: bool) -> None:
@@ -65,12 +83,18 @@ def draft(
             " SOURCE_DATE_EPOCH works too."
         ),
     ] = None,
+    format_for: FormatForOption = None,
 ) -> None:
     """Draft a postmortem from the logs under PATHS."""
     if output is not None and output.exists() and not force:
         raise _fail(PostmortemError(f"{output} exists; pass --force to overwrite it"))
     try:
-        options = api.DraftOptions(tz=tz, year=year, generated_at=api.generated_at(generated_at))
+        options = api.DraftOptions(
+            tz=tz,
+            year=year,
+            generated_at=api.generated_at(generated_at),
+            format_for=api.format_rules(format_for),
+        )
         result = api.draft(paths, options)
     except PostmortemError as error:
         raise _fail(error) from None
@@ -102,6 +126,70 @@ def _summary(context: dict, output: Path | None) -> str:
     if output is not None:
         lines.append(f"Draft: {output}")
     return "\n".join(lines)
+
+
+@app.command()
+def events(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Log files, folders, globs, archives, or - for stdin.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Where to write: .jsonl, .csv or .parquet."),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the output file if it exists.")
+    ] = False,
+    tz: TzOption = "UTC",
+    year: YearOption = None,
+    format_for: FormatForOption = None,
+) -> None:
+    """Write the normalised events of PATHS with Elastic Common Schema field names."""
+    if output.exists() and not force:
+        raise _fail(PostmortemError(f"{output} exists; pass --force to overwrite it"))
+    try:
+        options = api.ReadOptions(tz=tz, year=year, format_for=api.format_rules(format_for))
+        exported = api.export_events(paths, output, options)
+    except PostmortemError as error:
+        raise _fail(error) from None
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(exported.data)
+    except OSError as error:
+        raise _fail(PostmortemError(f"cannot write {output}: {error.strerror}")) from None
+    unparsed = sum(q.unparsed for q in exported.files)
+    skipped = sum(1 for q in exported.files if q.skipped)
+    err_console.print(
+        f"Wrote {exported.events} events from {len(exported.files) - skipped} files to {output}"
+        f" ({unparsed} unparsed lines, {skipped} files skipped).",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def inspect(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Log files, folders, globs, archives, or - for stdin.")
+    ],
+    tz: TzOption = "UTC",
+    year: YearOption = None,
+    format_for: FormatForOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document instead of text.")
+    ] = False,
+) -> None:
+    """Show how each file reads: format, lines, events, unparsed examples, time range, zone."""
+    try:
+        options = api.ReadOptions(tz=tz, year=year, format_for=api.format_rules(format_for))
+        files = api.inspect(paths, options)
+    except PostmortemError as error:
+        raise _fail(error) from None
+    if as_json:
+        document = {"files": [quality.quality_dict(q) for q in files]}
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(quality.describe(files), nl=False)
 
 
 if __name__ == "__main__":
