@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from parsers.timestamps import TimeOptions, resolve_zone
+from pipeline.analysis import AnalysisOptions
 from pipeline.errors import PostmortemError
 from pipeline.export import export_format, serialize
 from pipeline.render import render
 from pipeline.report import build_context
+from pipeline.series import parse_bucket
 from pipeline.sources import FileQuality, FormatRule, ingest, parse_format_rules
+from pipeline.window import parse_range, parse_time
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,11 @@ class DraftOptions:
     generated_at: dt.datetime | None = None
     template: str = "postmortem.md.j2"
     format_for: tuple[FormatRule, ...] = ()  # (glob, format name) from --format-for
+    bucket: str | None = None  # --bucket, e.g. "30s"; adaptive when None
+    since: str | None = None  # --since / --until: ISO 8601, naive = UTC
+    until: str | None = None
+    window: str | None = None  # --window START..END overrides detection
+    format: str = "md"  # "md" (the template) or "json" (the context itself)
 
 
 @dataclass(frozen=True)
@@ -57,9 +66,41 @@ def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
     context = build_context(
-        ingested, generated_at=options.generated_at or generated_at(None), tz="UTC"
+        ingested,
+        generated_at=options.generated_at or generated_at(None),
+        tz="UTC",
+        options=analysis_options(options),
     )
+    if options.format == "json":
+        text = json.dumps(context, indent=2, ensure_ascii=False) + "\n"
+        return Draft(text=text, context=context)
     return Draft(text=render(context, options.template), context=context)
+
+
+DRAFT_FORMATS = ("md", "json")
+
+
+def draft_format(value: str | None, output: Path | None) -> str:
+    """`--format`, else the output's suffix (`.json` means JSON), else Markdown."""
+    if value is None:
+        return "json" if output is not None and output.suffix.lower() == ".json" else "md"
+    if value not in DRAFT_FORMATS:
+        raise PostmortemError(f"--format must be one of {', '.join(DRAFT_FORMATS)}: {value!r}")
+    return value
+
+
+def analysis_options(options: DraftOptions) -> AnalysisOptions:
+    """The analysis choices of `draft`, parsed (bad values are one-line errors)."""
+    since = parse_time(options.since, "--since") if options.since else None
+    until = parse_time(options.until, "--until") if options.until else None
+    if since is not None and until is not None and until <= since:
+        raise PostmortemError("--until must be after --since")
+    return AnalysisOptions(
+        bucket=parse_bucket(options.bucket) if options.bucket else None,
+        since=since,
+        until=until,
+        window=parse_range(options.window) if options.window else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,29 @@ def draft(
         ),
     ] = None,
     format_for: FormatForOption = None,
+    bucket: Annotated[
+        str | None,
+        typer.Option(help="Bucket width of the series (30s, 1min, 5min); adapts to the span."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Analyse only events at or after this time (ISO 8601).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Analyse only events before this time (ISO 8601).")
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            help="Use this outage window instead of detecting one: START..END (ISO 8601)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="md (the draft) or json (the whole context); default from the -o suffix, else md.",
+        ),
+    ] = None,
 ) -> None:
     """Draft a postmortem from the logs under PATHS."""
     if output is not None and output.exists() and not force:
@@ -94,6 +117,11 @@ def draft(
             year=year,
             generated_at=api.generated_at(generated_at),
             format_for=api.format_rules(format_for),
+            bucket=bucket,
+            since=since,
+            until=until,
+            window=window,
+            format=api.draft_format(output_format, output),
         )
         result = api.draft(paths, options)
     except PostmortemError as error:
@@ -119,7 +147,8 @@ def _summary(context: dict, output: Path | None) -> str:
     if window:
         lines.append(
             f"Outage window: {window['start']} -> {window['end']}"
-            f" ({window['duration_s'] // 60} min), {window['failed_requests']} failed requests."
+            f" ({window['duration_s'] // 60} min),"
+            f" {(context['impact'] or {}).get('failed_requests', 0)} failed requests."
         )
     else:
         lines.append("No outage window found.")

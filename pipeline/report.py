@@ -7,36 +7,32 @@ must be here first, with the file and line it came from.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.analysis import AnalysisOptions, Findings, analyse
+from pipeline.candidates import Candidate
+from pipeline.impact import Impact
+from pipeline.series import is_error, is_failed_request, is_request
 from pipeline.sources import FileQuality, Ingested
+from pipeline.window import Window
 
-SCHEMA_VERSION = 1
-ERROR_LEVELS = ("error", "critical", "alert", "emergency")
-ACCESS_FORMATS = ("nginx_access",)
+SCHEMA_VERSION = 2
 MAX_EXCERPT = 240
+TOP_SIGNATURES = 50
 
 
-@dataclass(frozen=True)
-class Window:
-    """A provisional outage window and the numbers behind it."""
-
-    start: pd.Timestamp
-    end: pd.Timestamp
-    peak_minute: pd.Timestamp
-    peak_bad: int
-    baseline_bad: float
-    threshold: float
-
-
-def build_context(ingested: Ingested, *, generated_at: dt.datetime, tz: str = "UTC") -> dict:
-    """Everything the draft says, as plain JSON-ready values."""
-    events = ingested.events
-    errors = is_error(events)
-    failed = is_failed_request(events)
-    window = provisional_window(events)
+def build_context(
+    ingested: Ingested,
+    *,
+    generated_at: dt.datetime,
+    tz: str = "UTC",
+    options: AnalysisOptions | None = None,
+) -> dict:
+    """Everything the draft says, as plain JSON-ready values (see docs/context.md)."""
+    findings = analyse(ingested.events, options)
+    events = findings.events
+    window = findings.window
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": _iso(pd.Timestamp(generated_at)),
@@ -45,105 +41,165 @@ def build_context(ingested: Ingested, *, generated_at: dt.datetime, tz: str = "U
         "totals": {
             "files": len(ingested.files),
             "events": len(events),
-            "errors": int(errors.sum()),
+            "errors": int(is_error(events).sum()),
             "requests": int(is_request(events).sum()),
-            "failed_requests": int(failed.sum()),
+            "failed_requests": int(is_failed_request(events).sum()),
         },
-        "span": _span(events),
-        "window": _window_context(window, events) if window else None,
-        "busiest_error_minute": _busiest_minute(events[errors]),
-        "first_5xx": _evidence(events[failed].head(1)),
-        "last_5xx": _evidence(events[failed].tail(1)),
+        "span": _span(events, findings, options),
+        "window": _window(window, findings) if window else None,
+        "windows": [_window(w, findings) for w in findings.detection.windows],
+        "impact": _impact(findings.impact) if findings.impact else None,
+        "root_cause_candidates": [_candidate(c) for c in findings.candidates],
+        "key_events": _records(findings.key_events),
+        "timeline": _timeline(findings.timeline),
+        "signatures": _signatures(findings.signature_stats),
         "sources": [_source(q, events) for q in ingested.files],
     }
 
 
-def is_request(events: pd.DataFrame) -> pd.Series:
-    return events["format"].isin(ACCESS_FORMATS) & events["status"].notna()
-
-
-def is_failed_request(events: pd.DataFrame) -> pd.Series:
-    return (is_request(events) & (events["status"] >= 500)).fillna(False).astype(bool)
-
-
-def is_error(events: pd.DataFrame) -> pd.Series:
-    return events["severity"].isin(ERROR_LEVELS)
-
-
-def provisional_window(events: pd.DataFrame) -> Window | None:
-    """Longest run of minutes whose failures stand far above the bundle's own typical minute.
-
-    A simple, explainable rule for a first draft: a minute is bad when its error events (5xx and
-    error-level lines) exceed both 5 and ten times the median minute; bad minutes less than three
-    minutes apart are merged, and a window needs at least two bad minutes.
-    """
-    bad = is_error(events)
-    if not bad.any():
-        return None
-    per_minute = events.loc[bad, "ts"].dt.floor("min").value_counts().sort_index()
-    full_range = pd.date_range(
-        events["ts"].min().floor("min"), events["ts"].max().floor("min"), freq="min"
-    )
-    per_minute = per_minute.reindex(full_range, fill_value=0)
-    baseline = float(per_minute.median())
-    threshold = max(5.0, 10.0 * baseline)
-    bad_minutes = per_minute.index[per_minute > threshold]
-    if len(bad_minutes) < 2:
-        return None
-    runs: list[list[pd.Timestamp]] = [[bad_minutes[0]]]
-    for minute in bad_minutes[1:]:
-        if minute - runs[-1][-1] <= pd.Timedelta(minutes=3):
-            runs[-1].append(minute)
-        else:
-            runs.append([minute])
-    longest = max(runs, key=lambda run: (run[-1] - run[0], len(run)))
-    if len(longest) < 2:
-        return None
-    inside = per_minute[longest[0] : longest[-1]]
-    return Window(
-        start=longest[0],
-        end=longest[-1] + pd.Timedelta(minutes=1),
-        peak_minute=inside.idxmax(),
-        peak_bad=int(inside.max()),
-        baseline_bad=baseline,
-        threshold=threshold,
-    )
-
-
-def _window_context(window: Window, events: pd.DataFrame) -> dict:
-    inside = events[(events["ts"] >= window.start) & (events["ts"] < window.end)]
-    requests = int(is_request(inside).sum())
-    failed = int(is_failed_request(inside).sum())
+def _window(window: Window, findings: Findings) -> dict:
     return {
         "start": _iso(window.start),
         "end": _iso(window.end),
-        "duration_s": int((window.end - window.start).total_seconds()),
-        "peak": {"minute": _iso(window.peak_minute), "error_events": window.peak_bad},
-        "signals": [
-            f"error events per minute rose from a median of {window.baseline_bad:g} to a peak of"
-            f" {window.peak_bad} at {window.peak_minute:%H:%M} UTC (threshold {window.threshold:g})"
+        "duration_s": round(window.duration.total_seconds()),
+        "signals": [s.text for s in window.signals],
+        "signal_details": [
+            {
+                "kind": s.kind,
+                "baseline": _num(s.baseline),
+                "peak": _num(s.peak),
+                "at": _iso(s.at),
+                "text": s.text,
+            }
+            for s in window.signals
         ],
-        "requests": requests,
-        "failed_requests": failed,
-        "failed_ratio": round(failed / requests, 4) if requests else None,
-        "error_events": int(is_error(inside).sum()),
+        "peak": {
+            "at": _iso(window.peak_at),
+            "kind": window.peak_kind,
+            "value": _num(window.peak_value),
+        },
+        "score": _num(window.score),
+        "buckets": window.buckets,
+        "bucket_s": int(findings.width.total_seconds()),
+        "main": window.main,
+        "overridden": window.overridden,
     }
 
 
-def _busiest_minute(errors: pd.DataFrame) -> dict | None:
-    if errors.empty:
+def _impact(impact: Impact) -> dict:
+    return {
+        "requests": impact.requests,
+        "failed_requests": impact.failed_requests,
+        "failed_ratio": impact.failed_ratio,
+        "clients": impact.clients,
+        "clients_affected": impact.clients_affected,
+        "clients_affected_ratio": impact.clients_affected_ratio,
+        "endpoints": list(impact.endpoints),
+        "latency_ms": impact.latency_ms,
+        "bytes": impact.bytes,
+        "error_events": impact.error_events,
+        "error_events_by_service": impact.error_events_by_service,
+    }
+
+
+def _candidate(candidate: Candidate) -> dict:
+    return {
+        "signature": candidate.signature,
+        "score": candidate.score,
+        "reason": candidate.reason,
+        "first_seen": _iso(candidate.first_seen),
+        "count": candidate.count,
+        "components": candidate.components,
+        "evidence": [
+            {"file": e["file"], "line": e["line"], "text": _excerpt(e["text"]), "ts": _iso(e["ts"])}
+            for e in candidate.evidence
+        ],
+    }
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    """Key events: {ts, kind, rule, file, line, service, text}."""
+    return [
+        {
+            "ts": _iso(row.ts),
+            "kind": row.kind,
+            "rule": row.rule,
+            "file": row.file or None,
+            "line": int(row.line) if row.line is not None and pd.notna(row.line) else None,
+            "service": row.service or None,
+            "text": _excerpt(str(row.text)),
+        }
+        for row in table.itertuples(index=False)
+    ]
+
+
+def _timeline(table: pd.DataFrame) -> list[dict]:
+    return [
+        {
+            "ts": _iso(row.ts),
+            "source": row.source,
+            "kind": row.kind,
+            "text": _excerpt(str(row.text)),
+            "count": int(row.count),
+            "last_ts": _iso(row.last_ts) if int(row.count) > 1 else None,
+            "evidence": (
+                {"file": row.file, "line": int(row.line)}
+                if row.file and row.line is not None and pd.notna(row.line)
+                else None
+            ),
+        }
+        for row in table.itertuples(index=False)
+    ]
+
+
+def _signatures(stats: pd.DataFrame) -> list[dict]:
+    """The most frequent signatures plus every new or surging one."""
+    if stats.empty:
+        return []
+    notable = stats[stats["new"] | stats["surging"]]
+    frequent = stats.sort_values(["count", "signature"], ascending=[False, True]).head(
+        TOP_SIGNATURES
+    )
+    chosen = stats.loc[sorted(set(notable.index) | set(frequent.index))]
+    return [
+        {
+            "signature": row.signature,
+            "count": int(row.count),
+            "before": int(row.before),
+            "during": int(row.during),
+            "after": int(row.after),
+            "first_seen": _iso(row.first_seen),
+            "last_seen": _iso(row.last_seen),
+            "new": bool(row.new),
+            "surging": bool(row.surging),
+            "severity": row.severity,
+            "evidence": {
+                "file": row.file,
+                "line": int(row.line) if pd.notna(row.line) else None,
+                "text": _excerpt(str(row.text)),
+            },
+        }
+        for row in chosen.itertuples(index=False)
+    ]
+
+
+def _num(value: float) -> float | None:
+    if value is None or pd.isna(value):
         return None
-    counts = errors["ts"].dt.floor("min").value_counts()
-    top = counts.max()
-    minute = counts[counts == top].index.min()  # earliest of equals: deterministic
-    first = errors[errors["ts"].dt.floor("min") == minute].head(1)
-    return {"minute": _iso(minute), "errors": int(top), "evidence": _evidence(first)}
+    return round(float(value), 6)
 
 
-def _span(events: pd.DataFrame) -> dict | None:
+def _span(events: pd.DataFrame, findings: Findings, options: AnalysisOptions | None) -> dict | None:
+    """What was analysed: first and last event, the bucket width and any --since/--until."""
     if events.empty:
         return None
-    return {"start": _iso(events["ts"].min()), "end": _iso(events["ts"].max())}
+    return {
+        "start": _iso(events["ts"].min()),
+        "end": _iso(events["ts"].max()),
+        "bucket_s": int(findings.width.total_seconds()),
+        "since": _iso(options.since) if options and options.since is not None else None,
+        "until": _iso(options.until) if options and options.until is not None else None,
+    }
 
 
 def _source(quality: FileQuality, events: pd.DataFrame) -> dict:
@@ -163,18 +219,6 @@ def _source(quality: FileQuality, events: pd.DataFrame) -> dict:
         "tz_assumed": quality.tz_assumed,
         "year_assumed": quality.year_assumed,
         "invalid_utf8": quality.invalid_utf8,
-    }
-
-
-def _evidence(rows: pd.DataFrame) -> dict | None:
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
-    return {
-        "ts": _iso(row["ts"]),
-        "file": str(row["source_file"]),
-        "line": int(row["line_no"]),
-        "text": _excerpt(str(row["message"])),
     }
 
 

@@ -1,0 +1,212 @@
+"""Root-cause candidates: the signatures that changed first, are new, and track the window.
+
+The cause of an outage usually shows in the logs just before or at its start (an OOM kill, a
+deploy, "connection pool exhausted"), is rare or absent before, and keeps pace with the failures.
+Access-log lines are symptoms, not causes, and are left out. Each candidate says why it ranks
+where it does and points at the lines it stands on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.series import is_request
+
+TOP_CANDIDATES = 10
+EVIDENCE_LINES = 3
+LEAD = pd.Timedelta(minutes=10)  # how long before the window a cause may show first
+KEY_EVENT_BONUS = 0.15
+WEIGHTS = {"early": 0.35, "new": 0.30, "tracking": 0.20, "severity": 0.15}
+SEVERITY_WEIGHT = {
+    "debug": 0.1,
+    "info": 0.3,
+    "notice": 0.4,
+    "warning": 0.7,
+    "error": 1.0,
+    "critical": 1.0,
+    "alert": 1.0,
+    "emergency": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    signature: str
+    score: float
+    reason: str
+    first_seen: pd.Timestamp
+    count: int
+    components: dict[str, float]  # early, new, tracking, severity, key_event
+    evidence: tuple[dict, ...]  # {file, line, text, ts}
+
+
+def rank_candidates(
+    events: pd.DataFrame,
+    signatures: pd.Series,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    key_event_kinds: pd.Series | None = None,
+    *,
+    top: int = TOP_CANDIDATES,
+) -> list[Candidate]:
+    """Score every non-access signature seen near the window; best first.
+
+    `key_event_kinds` (indexed like `events`) marks lines a key-event rule matched; a cause such
+    as a deploy or an OOM kill is often a single info line, which only earliness can find.
+    """
+    duration = end - start
+    lead = max(LEAD, duration / 4)
+    logs = ~is_request(events)
+    frame = pd.DataFrame(
+        {
+            "signature": signatures.to_numpy(),
+            "ts": events["ts"].to_numpy(),
+            "file": events["source_file"].astype(str).to_numpy(),
+            "line": events["line_no"].to_numpy(),
+            "text": events["message"].fillna("").to_numpy(dtype=object),
+            "severity": events["severity"].astype(str).to_numpy(dtype=object),
+            "key": (
+                key_event_kinds.reindex(events.index).notna().to_numpy()
+                if key_event_kinds is not None
+                else np.zeros(len(events), bool)
+            ),
+        }
+    )[logs.to_numpy()]
+    if frame.empty:
+        return []
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame = frame.sort_values(["ts", "file", "line"], kind="stable")
+    frame["near"] = (frame["ts"] >= start - lead) & (frame["ts"] < end)
+    frame["far_before"] = frame["ts"] < start - lead
+    frame["after"] = frame["ts"] >= end
+    near = frame[frame["near"]]
+    if near.empty:
+        return []
+    per = frame.groupby("signature", sort=False).agg(
+        count=("ts", "size"),
+        near=("near", "sum"),
+        far_before=("far_before", "sum"),
+        after=("after", "sum"),
+        key=("key", "any"),
+    )
+    near_first = near.groupby("signature", sort=False).agg(
+        first_near=("ts", "min"),
+        first_seen=("ts", "min"),
+        severity=("severity", _worst),
+    )
+    all_first = frame.groupby("signature", sort=False)["ts"].min().rename("first_seen_all")
+    stats = per.join(near_first, how="inner").join(all_first)
+
+    span_start = frame["ts"].min()
+    span_end = frame["ts"].max()
+    near_seconds = max((end - (start - lead)).total_seconds(), 1.0)
+    far_seconds = max((start - lead - span_start).total_seconds(), 0.0)
+    after_seconds = max((span_end - end).total_seconds(), 0.0)
+    rate_near = stats["near"] / near_seconds
+    rate_outside = (stats["far_before"] + stats["after"]) / max(far_seconds + after_seconds, 1.0)
+
+    offset = (stats["first_near"] - start).dt.total_seconds()
+    early = np.where(
+        offset <= 0,
+        1.0 - 0.5 * (-offset / lead.total_seconds()),
+        np.clip(1.0 - offset / max(duration.total_seconds() / 2, 60.0), 0.0, 1.0),
+    )
+    new = np.where(
+        stats["far_before"] + stats["after"] == 0, 1.0, rate_near / (rate_near + rate_outside)
+    )
+    tracking = stats["near"] / stats["count"]
+    severity = stats["severity"].map(SEVERITY_WEIGHT).fillna(0.3)
+    key_bonus = np.where(stats["key"], KEY_EVENT_BONUS, 0.0)
+    score = (
+        WEIGHTS["early"] * early
+        + WEIGHTS["new"] * new
+        + WEIGHTS["tracking"] * tracking
+        + WEIGHTS["severity"] * severity
+        + key_bonus
+    )
+    stats = stats.assign(
+        early=early,
+        new=new,
+        tracking=tracking,
+        severity_w=severity,
+        key_bonus=key_bonus,
+        score=np.round(score.astype(float), 4),
+        offset=offset,
+    )
+    stats = (
+        stats.reset_index()
+        .sort_values(
+            ["score", "first_near", "signature"], ascending=[False, True, True], kind="stable"
+        )
+        .head(top)
+    )
+
+    evidence = _evidence(near[near["signature"].isin(stats["signature"])])
+    return [
+        Candidate(
+            signature=str(row.signature),
+            score=float(row.score),
+            reason=_reason(row, start),
+            first_seen=row.first_seen_all,
+            count=int(row.count),
+            components={
+                "early": round(float(row.early), 4),
+                "new": round(float(row.new), 4),
+                "tracking": round(float(row.tracking), 4),
+                "severity": round(float(row.severity_w), 4),
+                "key_event": round(float(row.key_bonus), 4),
+            },
+            evidence=evidence.get(str(row.signature), ()),
+        )
+        for row in stats.itertuples(index=False)
+    ]
+
+
+def _evidence(near: pd.DataFrame) -> dict[str, tuple[dict, ...]]:
+    """The first lines of each signature near the window, from as many files as possible."""
+    firsts = near.groupby(["signature", "file"], sort=False).head(1)
+    firsts = firsts.groupby("signature", sort=False).head(EVIDENCE_LINES)
+    out: dict[str, list[dict]] = {}
+    for row in firsts.itertuples(index=False):
+        out.setdefault(str(row.signature), []).append(
+            {
+                "file": row.file,
+                "line": int(row.line) if pd.notna(row.line) else None,
+                "text": str(row.text).split("\n", 1)[0],
+                "ts": row.ts,
+            }
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _reason(row, start: pd.Timestamp) -> str:
+    seconds = round(row.offset)
+    when = (
+        f"first seen {abs(seconds)} s before the window"
+        if seconds < 0
+        else (
+            "first seen at the window start"
+            if seconds == 0
+            else f"first seen {seconds} s into the window"
+        )
+    )
+    parts = [when]
+    if row.far_before + row.after == 0:
+        parts.append("never seen outside it")
+    elif row.far_before == 0:
+        parts.append("not seen before it")
+    parts.append(f"{int(row.near)} of {int(row.count)} occurrences around the window")
+    if row.severity in ("error", "critical", "alert", "emergency"):
+        parts.append(f"{row.severity} level")
+    if row.key_bonus:
+        parts.append("a key event")
+    return "; ".join(parts)
+
+
+def _worst(levels: pd.Series) -> str:
+    order = list(SEVERITY_WEIGHT)
+    ranks = levels.map({name: i for i, name in enumerate(order)}).dropna()
+    return order[int(ranks.max())] if not ranks.empty else "info"

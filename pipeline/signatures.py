@@ -1,0 +1,164 @@
+"""Signatures: one template per message, variable tokens masked, so that repeats group.
+
+The rules are general on purpose (they are judged on logs of systems nobody here has seen): they
+mask what is variable in any system's messages (times, numbers, ids, addresses, paths, quoted
+values, durations) and leave words alone. They run as RE2 regexes (pyarrow) over the *unique*
+messages only, so a million repeats of one line cost one regex pass.
+
+Per-signature counts before, during and after the window, first sighting and the new / surging
+flags are what the root-cause ranking reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.schema import STRING
+
+MAX_MESSAGE = 2000  # characters of a message that decide its signature (tracebacks are long)
+SURGE_FACTOR = 5.0  # in-window rate this many times the outside rate is a surge
+MIN_SURGE = 3  # occurrences in the window needed to call anything a surge
+
+_HEX = "[0-9a-fA-F]"
+_BEFORE = r"(^|[\s=:,;(\[{<>\"'])"  # what may precede a path or quoted value
+
+# (name, RE2 pattern, replacement). Order matters: specific shapes before generic numbers.
+MASKS: tuple[tuple[str, str, str], ...] = (
+    ("url", r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+", "<url>"),
+    ("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", "<email>"),
+    (
+        "timestamp",
+        r"\b\d{4}[-/]\d{2}[-/]\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?",
+        "<ts>",
+    ),
+    ("uuid", rf"\b{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}\b", "<uuid>"),
+    ("hex_bytes", rf"\b{_HEX}{{2}}(:{_HEX}{{2}}){{5,}}\b", "<hex>"),
+    ("ipv6", rf"\b{_HEX}{{1,4}}(:{_HEX}{{1,4}}){{7}}\b", "<ip>"),
+    ("ipv6_short", rf"\b{_HEX}{{1,4}}(:{_HEX}{{1,4}})*::({_HEX}{{1,4}}(:{_HEX}{{1,4}})*)?", "<ip>"),
+    ("ipv4", r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", "<ip>"),
+    ("time", r"\b\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?\b", "<time>"),
+    ("host_port", r"\b(localhost|[A-Za-z][\w-]*(\.[\w-]+)+):\d{1,5}\b", "<host>:<port>"),
+    ("quoted", r"\"[^\"\n]*\"", '"<*>"'),
+    ("single_quoted", _BEFORE + r"'[^'\n]*'", r"\1'<*>'"),
+    ("path", _BEFORE + r"(~|\.{1,2})?(/[\w.@%+~:-]+)+/?", r"\1<path>"),
+    ("windows_path", r"\b[A-Za-z]:\\[^\s\"']+", "<path>"),
+    (
+        "duration",
+        r"\b\d+(\.\d+)?\s?(ns|us|µs|ms|s|sec|secs|seconds?|mins?|minutes?|h|hrs?|hours?|days?)\b",
+        "<duration>",
+    ),
+    ("hex", rf"\b0[xX]{_HEX}+\b", "<hex>"),
+    ("id", r"\b([A-Za-z_]+\d|\d+[A-Za-z_])\w*\b", "<id>"),
+    ("number", r"\b\d+([.,]\d+)*\b", "<num>"),
+    ("list", r"<\w+>(\s*,\s*<\w+>)+", "<list>"),
+    ("space", r"\s+", " "),
+)
+
+
+def signature_of(messages: pd.Series) -> pd.Series:
+    """The template of each message: same template for messages that differ only in variables.
+
+    Only the first line of a multi-line event counts (a traceback's frames vary by deployment).
+    """
+    if messages.empty:
+        return pd.Series([], dtype=STRING, index=messages.index)
+    text = messages.astype(STRING).fillna("")
+    codes, uniques = pd.factorize(text, sort=False)
+    templates = mask(pa.array(np.asarray(uniques, dtype=object), pa.string()))
+    out = pd.Series(
+        pd.array(np.asarray(templates.to_pylist(), dtype=object)[codes], dtype=STRING),
+        index=messages.index,
+    )
+    return out
+
+
+def mask(messages: pa.Array) -> pa.Array:
+    """Apply `MASKS` in order to an array of messages (vectorised, RE2)."""
+    first_line = pc.utf8_slice_codeunits(
+        pc.replace_substring_regex(messages, r"\r?\n[\s\S]*$", ""), 0, MAX_MESSAGE
+    )
+    out = first_line
+    for _name, pattern, replacement in MASKS:
+        out = pc.replace_substring_regex(out, pattern, replacement)
+    return pc.utf8_trim_whitespace(out)
+
+
+def signature_stats(
+    events: pd.DataFrame,
+    signatures: pd.Series,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+) -> pd.DataFrame:
+    """Per signature: counts before/during/after the window, first and last sighting, where it
+    was first seen (file, line, text), and whether it is new or surging in the window.
+
+    `new`: never seen before the window yet seen in it. `surging`: its rate in the window is
+    `SURGE_FACTOR` times its rate outside (and at least `MIN_SURGE` occurrences).
+    """
+    columns = [
+        "signature",
+        "count",
+        "before",
+        "during",
+        "after",
+        "first_seen",
+        "last_seen",
+        "file",
+        "line",
+        "text",
+        "severity",
+        "new",
+        "surging",
+    ]
+    if events.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    frame = pd.DataFrame(
+        {
+            "signature": signatures.to_numpy(),
+            "ts": events["ts"].to_numpy(),
+            "file": events["source_file"].astype(str).to_numpy(),
+            "line": events["line_no"].to_numpy(),
+            "text": events["message"].to_numpy(),
+            "severity_rank": events["severity"].cat.codes.to_numpy(),
+        }
+    )
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    if start is not None and end is not None:
+        frame["before"] = (frame["ts"] < start).astype(np.int64)
+        frame["during"] = ((frame["ts"] >= start) & (frame["ts"] < end)).astype(np.int64)
+        frame["after"] = (frame["ts"] >= end).astype(np.int64)
+    else:
+        frame["before"] = np.ones(len(frame), dtype=np.int64)
+        frame["during"] = frame["after"] = np.zeros(len(frame), dtype=np.int64)
+    frame = frame.sort_values(["ts", "file", "line"], kind="stable")
+    grouped = frame.groupby("signature", sort=False)
+    stats = grouped.agg(
+        count=("ts", "size"),
+        before=("before", "sum"),
+        during=("during", "sum"),
+        after=("after", "sum"),
+        first_seen=("ts", "min"),
+        last_seen=("ts", "max"),
+        file=("file", "first"),
+        line=("line", "first"),
+        text=("text", "first"),
+        severity_code=("severity_rank", "max"),
+    ).reset_index()
+    levels = events["severity"].cat.categories
+    stats["severity"] = [levels[c] if c >= 0 else None for c in stats["severity_code"]]
+    stats = stats.drop(columns="severity_code")
+    if start is not None and end is not None:
+        inside = max((end - start).total_seconds(), 1.0)
+        outside = max((frame["ts"].max() - frame["ts"].min()).total_seconds() - inside, 1.0)
+        rate_in = stats["during"] / inside
+        rate_out = (stats["before"] + stats["after"]) / outside
+        stats["new"] = (stats["before"] == 0) & (stats["during"] > 0)
+        stats["surging"] = (stats["during"] >= MIN_SURGE) & (rate_in >= SURGE_FACTOR * rate_out)
+    else:
+        stats["new"] = False
+        stats["surging"] = False
+    stats = stats.sort_values(["first_seen", "signature"], kind="stable").reset_index(drop=True)
+    return stats[columns]

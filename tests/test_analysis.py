@@ -1,0 +1,292 @@
+"""Analysis stages on small frames with exact expected values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.analysis import AnalysisOptions, analyse, bound
+from pipeline.candidates import rank_candidates
+from pipeline.errors import PostmortemError
+from pipeline.impact import mask_endpoint, measure_impact
+from pipeline.schema import conform
+from pipeline.series import bucket_width, build_series, parse_bucket
+from pipeline.signatures import signature_of
+from pipeline.timeline import collapse_repeats
+from pipeline.window import detect_windows, parse_range, window_from_range
+
+T0 = pd.Timestamp("2024-03-14T02:00:00Z")
+
+
+def requests(minutes: int, per_minute: int, failing: range, status: int = 502) -> pd.DataFrame:
+    """`per_minute` requests every minute, evenly spaced; minutes in `failing` all fail."""
+    step = 60 // per_minute
+    rows = [
+        {
+            "ts": T0 + pd.Timedelta(minutes=m, seconds=i * step),
+            "status": status if m in failing else 200,
+            "client_ip": f"203.0.113.{i}",
+            "path": f"/api/orders/{1000 + i}",
+            "message": f"GET /api/orders/{1000 + i} -> {status if m in failing else 200}",
+            "format": "nginx_access",
+            "severity": "error" if m in failing else "info",
+            "duration_ms": 40.0,
+            "bytes": 100,
+        }
+        for m in range(minutes)
+        for i in range(per_minute)
+    ]
+    frame = pd.DataFrame(rows)
+    frame["source_file"] = "access.log"
+    frame["line_no"] = range(1, len(frame) + 1)
+    return frame
+
+
+def log_lines(lines: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """(time offset like '31min', severity, message) rows of an app log."""
+    frame = pd.DataFrame(
+        {
+            "ts": [T0 + pd.Timedelta(offset) for offset, _, _ in lines],
+            "severity": [level for _, level, _ in lines],
+            "message": [text for _, _, text in lines],
+        }
+    )
+    frame["source_file"] = "app.log"
+    frame["line_no"] = range(1, len(frame) + 1)
+    frame["format"] = "json_lines"
+    frame["service"] = "checkout"
+    return frame
+
+
+def events(*frames: pd.DataFrame) -> pd.DataFrame:
+    both = pd.concat(frames, ignore_index=True).sort_values("ts", kind="stable")
+    return conform(both.reset_index(drop=True))
+
+
+# series ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("span", "width"),
+    [("2h", "1min"), ("10min", "10s"), ("30min", "30s"), ("7D", "10min"), ("0s", "1s")],
+)
+def test_bucket_width_adapts_to_the_span(span: str, width: str) -> None:
+    assert bucket_width(pd.Timedelta(span)) == pd.Timedelta(width)
+
+
+@pytest.mark.parametrize(("text", "width"), [("30s", "30s"), ("5m", "5min"), ("1h", "1h")])
+def test_bucket_option_reads_human_durations(text: str, width: str) -> None:
+    assert parse_bucket(text) == pd.Timedelta(width)
+
+
+def test_bad_bucket_is_a_one_line_error() -> None:
+    with pytest.raises(PostmortemError, match="--bucket"):
+        parse_bucket("soon")
+
+
+def test_series_is_zero_filled_so_silence_shows() -> None:
+    frame = events(requests(3, 6, range(0)))
+    frame = frame[frame["ts"].dt.minute != 1].reset_index(drop=True)
+    series = build_series(frame, pd.Timedelta(minutes=1))
+    assert series["requests"].tolist() == [6, 0, 6]
+    assert series["ratio_5xx"].isna().tolist() == [False, True, False]
+
+
+def test_series_counts_5xx_and_ratio_per_bucket() -> None:
+    series = build_series(events(requests(4, 10, range(2, 3))), pd.Timedelta(minutes=1))
+    assert series["status_5xx"].tolist() == [0, 0, 10, 0]
+    assert series["ratio_5xx"].tolist() == [0.0, 0.0, 1.0, 0.0]
+    assert series["latency_p95"].tolist() == [40.0] * 4
+    assert series["bytes"].tolist() == [1000] * 4
+
+
+# window ---------------------------------------------------------------------------------------
+
+
+def test_window_is_refined_to_first_failure_and_first_good_request() -> None:
+    frame = events(requests(60, 10, range(20, 30)))
+    detection = detect_windows(frame, build_series(frame, pd.Timedelta(minutes=1)))
+    window = detection.main
+    assert window is not None
+    assert (window.start, window.end) == (
+        pd.Timestamp("2024-03-14T02:20:00Z"),
+        pd.Timestamp("2024-03-14T02:30:00Z"),
+    )
+    assert [s.text for s in window.signals] == ["5xx ratio 0 % → 100 % at 02:20 UTC"]
+    assert window.main
+
+
+def test_lone_500_is_not_an_outage() -> None:
+    frame = requests(60, 10, range(0))
+    frame.loc[100, "status"] = 500
+    frame = events(frame)
+    assert detect_windows(frame, build_series(frame, pd.Timedelta(minutes=1))).windows == ()
+
+
+def test_brief_blip_is_not_an_outage() -> None:
+    frame = events(requests(60, 10, range(30, 31)))
+    detection = detect_windows(frame, build_series(frame, pd.Timedelta(minutes=1)))
+    assert detection.windows == ()
+    assert len(detection.rejected) == 1
+
+
+def test_background_404_scans_are_not_an_outage() -> None:
+    frame = events(requests(60, 10, range(10, 40), status=404))
+    assert detect_windows(frame, build_series(frame, pd.Timedelta(minutes=1))).windows == ()
+
+
+def test_traffic_silence_is_an_outage() -> None:
+    frame = events(requests(60, 10, range(0)))
+    silent = (frame["ts"] >= T0 + pd.Timedelta(minutes=20)) & (
+        frame["ts"] < T0 + pd.Timedelta(minutes=35)
+    )
+    frame = frame[~silent].reset_index(drop=True)
+    window = detect_windows(frame, build_series(frame, pd.Timedelta(minutes=1))).main
+    assert window is not None
+    assert (window.start, window.end) == (
+        pd.Timestamp("2024-03-14T02:19:54Z"),
+        pd.Timestamp("2024-03-14T02:35:00Z"),
+    )
+    assert window.signals[0].text == "requests fell 100 % (10 → 0 /min) at 02:20 UTC"
+
+
+def test_latency_degradation_without_errors_is_an_outage() -> None:
+    frame = requests(60, 10, range(0))
+    slow = (frame["ts"] >= T0 + pd.Timedelta(minutes=40)) & (
+        frame["ts"] < T0 + pd.Timedelta(minutes=45)
+    )
+    frame.loc[slow, "duration_ms"] = 2000.0
+    frame = events(frame)
+    window = detect_windows(frame, build_series(frame, pd.Timedelta(minutes=1))).main
+    assert window is not None
+    assert window.start == pd.Timestamp("2024-03-14T02:40:00Z")
+    assert window.signals[0].text == "p95 latency 40 ms → 2000 ms at 02:40 UTC"
+
+
+def test_given_window_overrides_detection() -> None:
+    frame = events(requests(60, 10, range(20, 30)))
+    start, end = parse_range("2024-03-14T02:10:00Z..2024-03-14T02:40")
+    detection = window_from_range(frame, build_series(frame, pd.Timedelta(minutes=1)), start, end)
+    assert detection.main.overridden
+    assert (detection.main.start, detection.main.end) == (start, end)
+
+
+def test_window_option_must_be_a_range() -> None:
+    with pytest.raises(PostmortemError, match=r"START\.\.END"):
+        parse_range("2024-03-14T02:10:00Z")
+
+
+def test_since_and_until_bound_the_events() -> None:
+    frame = events(requests(10, 6, range(0)))
+    kept = bound(frame, T0 + pd.Timedelta(minutes=2), T0 + pd.Timedelta(minutes=4))
+    assert len(kept) == 12
+
+
+# signatures -----------------------------------------------------------------------------------
+
+
+def test_signature_masks_variables_and_groups_repeats() -> None:
+    messages = pd.Series(
+        [
+            "connect() to 10.0.0.7:5432 failed after 3000ms (attempt 3)",
+            "connect() to 10.0.0.9:5432 failed after 120ms (attempt 1)",
+            'user "alice" from db-1.internal:6432 id=550e8400-e29b-41d4-a716-446655440000',
+            "opened /var/lib/app/data-17.db at 2024-03-14T02:31:05Z, mail ops@example.com",
+        ]
+    )
+    assert signature_of(messages).tolist() == [
+        "connect() to <ip>:<num> failed after <duration> (attempt <num>)",
+        "connect() to <ip>:<num> failed after <duration> (attempt <num>)",
+        'user "<*>" from <host>:<port> id=<uuid>',
+        "opened <path> at <ts>, mail <email>",
+    ]
+
+
+# impact ---------------------------------------------------------------------------------------
+
+
+def test_endpoint_ids_are_masked() -> None:
+    paths = pd.Series(
+        [
+            "/api/orders/8812?x=1",
+            "/api/v2/users/550e8400-e29b-41d4-a716-446655440000/cart",
+            "/health",
+        ]
+    )
+    assert mask_endpoint(paths).tolist() == [
+        "/api/orders/{id}",
+        "/api/v2/users/{id}/cart",
+        "/health",
+    ]
+
+
+def test_impact_counts_requests_failures_and_clients() -> None:
+    frame = events(requests(60, 10, range(20, 30)))
+    impact = measure_impact(
+        frame, pd.Timestamp("2024-03-14T02:20:00Z"), pd.Timestamp("2024-03-14T02:30:00Z")
+    )
+    assert (impact.requests, impact.failed_requests, impact.failed_ratio) == (100, 100, 1.0)
+    assert (impact.clients, impact.clients_affected) == (10, 10)
+    assert impact.endpoints[0] == {
+        "endpoint": "/api/orders/{id}",
+        "requests": 100,
+        "failed_requests": 100,
+        "failed_ratio": 1.0,
+    }
+    assert impact.latency_ms["during"]["p95"] == 40.0
+
+
+# candidates and timeline ----------------------------------------------------------------------
+
+
+def test_new_error_just_before_the_window_ranks_first() -> None:
+    app = log_lines(
+        [(f"{m}min", "info", f"heartbeat ok seq={m}") for m in range(0, 60, 5)]
+        + [
+            (
+                "19min50s",
+                "error",
+                "HikariPool-1 - Connection is not available, timed out after 30000ms",
+            )
+        ]
+        + [(f"{m}min10s", "error", f"order {m} failed: pool exhausted") for m in range(20, 30)]
+    )
+    frame = events(requests(60, 10, range(20, 30)), app)
+    sigs = signature_of(frame["message"])
+    ranked = rank_candidates(
+        frame, sigs, pd.Timestamp("2024-03-14T02:20:00Z"), pd.Timestamp("2024-03-14T02:30:00Z")
+    )
+    assert (
+        ranked[0].signature
+        == "HikariPool-<num> - Connection is not available, timed out after <duration>"
+    )
+    assert ranked[0].evidence[0]["file"] == "app.log"
+    assert ranked[0].reason.startswith("first seen 10 s before the window; never seen outside it")
+    assert all("heartbeat" not in c.signature for c in ranked[:2])
+
+
+def test_repeats_collapse_with_a_count() -> None:
+    rows = pd.DataFrame(
+        {
+            "ts": pd.to_datetime(
+                ["2024-03-14T02:00:00Z", "2024-03-14T02:00:10Z", "2024-03-14T02:01:00Z"]
+            ),
+            "source": ["syslog"] * 3,
+            "kind": ["restart", "restart", "start"],
+            "text": ["restart counter is at 1", "restart counter is at 2", "Started x"],
+            "file": ["syslog"] * 3,
+            "line": [1, 2, 3],
+        }
+    )
+    out = collapse_repeats(rows)
+    assert out["count"].tolist() == [2, 1]
+    assert out["last_ts"].iloc[0] == pd.Timestamp("2024-03-14T02:00:10Z")
+
+
+def test_analyse_with_bucket_and_no_incident() -> None:
+    findings = analyse(
+        events(requests(30, 6, range(0))), AnalysisOptions(bucket=pd.Timedelta("30s"))
+    )
+    assert findings.width == pd.Timedelta("30s")
+    assert findings.window is None
+    assert findings.candidates == []
