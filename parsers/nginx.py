@@ -1,56 +1,229 @@
-"""nginx access logs: the `combined` log_format (also Apache's)."""
+"""Web server access logs: nginx `combined` and its everyday variants, Apache common/combined.
+
+An access line is `<who> <ident> <user> [<time>] "<request>" <status> <bytes> ...`; the variants
+differ at both ends, so they share one set of building blocks and one finishing step:
+
+* `nginx_access` - `combined` (nginx's default, Apache's `combined`), also with what real servers
+  put around it: a leading `$host[:port]` (Filebeat's test-with-host), X-Forwarded-For lists
+  before the client (`10.0.0.2, 10.0.0.1, 127.0.0.1 - - [...]`, quoted or not), IPv6, `unix:`,
+  unquoted `-` for referrer/agent, and anything after the user agent (nginx `main`'s
+  `"$http_x_forwarded_for"`, Datadog's trailing junk).
+* `access_common` - the Common Log Format (nothing after the bytes).
+* `nginx_access_timed` - combined plus `$request_time` (seconds, as a float) either after the
+  bytes (Datadog's example) or after the user agent (optionally after `"$http_x_forwarded_for"`
+  or as `rt=`): that float becomes `duration_ms`.
+* `nginx_ingress` - ingress-nginx's `upstreaminfo` log format, compiled from its `log_format`
+  string by `parsers.log_format` (see there for `--nginx-log-format`).
+
+The client is the *real* client, as Filebeat picks it: the first public address of the list
+(10/8, 172.16/12, 192.168/16 and 127/8 are private), else the first entry; a trailing
+`"$http_x_forwarded_for"` (nginx `main`) is left alone and `$remote_addr` stays the client, as
+VRL and fluentd report it. Fields are kept as written: nginx's `\\"` and `\\xHH` escapes are not
+decoded (every peer parser keeps them), so a path reads exactly as in the file. A request line
+that is not `METHOD target [protocol]` (an empty `""`, TLS bytes sent to the plain port, `hello`)
+is still an event: no method or path, and the message shows the raw request in quotes.
+"""
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from parsers.base import LogFormat, Sample, regex_parser, register, severity_from_status
+from parsers.base import LogFormat, Sample, register, severity_from_status
+from pipeline.schema import STRING
 
 # A quoted nginx field: anything but a quote, or an escaped character (nginx writes \" and \xHH).
-_QUOTED = r'(?:[^"\\]|\\.)*'
+QUOTED = r'(?:[^"\\]|\\.)*'
+# One address of a client list: an IP, a host name or `unix:`, never a bare `-`.
+_ADDR = r"[\w.:\[\]%-]*[\w:\]]"
+# Filebeat's NGINX_HOST: `$host` or `$host:$port` written before the client.
+_VHOST = r"[\w.-]+(?::\d+)?"
+CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
 
-COMBINED_PATTERN = (
-    r"^(?P<client_ip>\S+) \S+ (?P<remote_user>\S+) \[(?P<ts_text>[^\]]+)\] "
-    rf'"(?P<request>{_QUOTED})" (?P<status>\d{{3}}) (?P<bytes>\d+|-) '
-    rf'"(?P<referrer>{_QUOTED})" "(?P<user_agent>{_QUOTED})"'
+HEAD = (
+    rf"^(?:(?P<vhost>{_VHOST}) )?"
+    rf'"?(?P<clients>{_ADDR}(?:"?,?\s+{_ADDR})*)"? '
+    r"(?P<ident>\S+) (?P<remote_user>\S+) \[(?P<ts_text>[^\]]+)\] "
 )
-_REQUEST = r"^(?P<method>[A-Za-z]+) (?P<path>\S+)(?: (?P<protocol>\S+))?$"
-_parse_fields = regex_parser(COMBINED_PATTERN)
-_parse_request = regex_parser(_REQUEST)
+REQUEST_STATUS_BYTES = rf'"(?P<request>{QUOTED})" (?P<status>\d{{3}}|-) (?P<bytes>\d+|-)'
+REFERRER_AGENT = rf' (?:"(?P<referrer>{QUOTED})"|-) (?:"(?P<user_agent>{QUOTED})"|-)'
+_SECONDS = r"\d+\.\d+"
+
+COMBINED_PATTERN = HEAD + REQUEST_STATUS_BYTES + REFERRER_AGENT
+COMMON_PATTERN = HEAD + REQUEST_STATUS_BYTES + r"\s*$"
+TIMED_PATTERN = (
+    HEAD
+    + REQUEST_STATUS_BYTES
+    + rf"(?: (?P<request_time_mid>{_SECONDS}))?"
+    + REFERRER_AGENT
+    + rf'(?: "(?P<forwarded_for>{QUOTED})")?'
+    + rf'(?: (?:(?:rt|request_time)="?)?(?P<request_time>{_SECONDS}))?'
+)
+
+# `METHOD target [HTTP/x.y]`; the target may hold spaces (fluentd's `/a[ ]b`).
+_REQUEST = (
+    r"^(?P<method>[A-Za-z][A-Za-z0-9_-]*) (?P<path>\S.*?)"
+    r"(?: (?P<protocol>[A-Za-z]+/\d+(?:\.\d+)?))?$"
+)
+_SPLIT_CLIENTS = re.compile(r'"?,?\s+')
+_PRIVATE_V4 = re.compile(r"^(?:10|127|192\.168|172\.(?:1[6-9]|2\d|3[01]))\.")
 
 
-def parse_access(lines: pa.Array) -> pd.DataFrame:
-    """Combined-format lines to events; the message reads like `GET /path -> 502`."""
-    frame = _parse_fields(lines)
-    if frame.empty:
-        return frame
-    request = _parse_request(pa.array(frame["request"].fillna(""), pa.string()))
-    for column in ("method", "path"):
-        values = pd.Series(pd.NA, index=range(len(frame)), dtype=object)
-        values.iloc[request.index] = request[column].to_numpy(dtype=object)
-        frame[column] = values.to_numpy()
-    frame["status"] = pd.to_numeric(frame["status"])
-    frame["bytes"] = pd.to_numeric(frame["bytes"])
-    frame["severity"] = severity_from_status(frame["status"]).to_numpy()
-    request_text = frame["request"].astype(object).fillna("-")
-    described = frame["method"].astype(object) + " " + frame["path"].astype(object)
-    frame["message"] = (
-        described.where(frame["method"].notna(), request_text)
-        + " -> "
-        + frame["status"].astype(str)
+def unnamed(pattern: str) -> str:
+    """`pattern` with its named groups made anonymous, to build alternations of variants."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+def extract_fields(
+    lines: pa.Array, pattern: str, keep_empty: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """The named groups of `pattern` for the lines it matches, indexed by position in `lines`.
+
+    Empty captures and `-` become missing values (nginx and Apache write `-` for "none"), except
+    for the groups in `keep_empty`, whose raw text matters (an empty request is evidence).
+    """
+    names = list(re.compile(pattern).groupindex)
+    matched = pc.match_substring_regex(lines, pattern).fill_null(False)
+    positions = np.flatnonzero(matched.to_numpy(zero_copy_only=False))
+    if not len(positions):
+        return pd.DataFrame(
+            {name: pd.array([], dtype=STRING) for name in names},
+            index=pd.Index([], dtype=np.int64),
+        )
+    struct = pc.extract_regex(lines.filter(matched), pattern)
+    columns = {}
+    for name in names:
+        values = struct.field(name)
+        if name not in keep_empty:
+            missing = pc.or_(pc.equal(values, ""), pc.equal(values, "-"))
+            values = pc.if_else(missing, pa.scalar(None, pa.string()), values)
+        columns[name] = pd.array(values, dtype=STRING)
+    return pd.DataFrame(columns, index=pd.Index(positions, dtype=np.int64))
+
+
+def search_fields(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """Named groups of an unanchored `pattern` searched in `text`; missing where it is absent."""
+    names = list(re.compile(pattern).groupindex)
+    array = pa.array(text.astype(object).fillna(""), pa.string())
+    struct = pc.extract_regex(array, pattern)
+    valid = struct.is_valid()
+    columns = {}
+    for name in names:
+        values = struct.field(name)
+        present = pc.and_(valid, pc.not_equal(values, ""))
+        cleaned = pc.if_else(present, values, pa.scalar(None, pa.string()))
+        columns[name] = pd.array(cleaned, dtype=STRING)
+    return pd.DataFrame(columns, index=text.index)
+
+
+def real_client(clients: pd.Series) -> pd.Series:
+    """The first public address of each client list, else its first entry (Filebeat's rule).
+
+    Loops over the unique lists only: a log has few distinct client chains.
+    """
+    mapping = {text: _first_public(text) for text in clients.dropna().unique()}
+    return clients.astype(object).map(mapping)
+
+
+def _first_public(text: str) -> str:
+    entries = [entry.strip('"') for entry in _SPLIT_CLIENTS.split(text.strip('"')) if entry]
+    for entry in entries:
+        if not _PRIVATE_V4.match(entry):
+            return entry
+    return entries[0] if entries else text
+
+
+def first_seconds_as_ms(text: pd.Series) -> pd.Series:
+    """`0.050` seconds -> 50.0 ms; for lists (`0.100, 0.004`) the first value; `-` -> missing."""
+    first = text.astype(object).str.extract(r"^\s*(\d+(?:\.\d+)?)", expand=False)
+    return (pd.to_numeric(first, errors="coerce") * 1000.0).astype("Float64")
+
+
+def finish_access(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn raw access-log captures into event columns, whichever variant captured them.
+
+    Knows `clients` (an address list), `request`, `status`, `bytes`, `request_time*` (seconds)
+    and `upstream_response_time`; anything else it does not know is dropped.
+    """
+    out = pd.DataFrame(index=frame.index)
+    for column in ("ts_text", "ts"):
+        if column in frame:
+            out[column] = frame[column]
+    if "clients" in frame:
+        out["client_ip"] = real_client(frame["clients"]).to_numpy()
+    elif "client_ip" in frame:
+        out["client_ip"] = frame["client_ip"]
+    for column in ("user_agent", "referrer", "request_id", "host", "pid"):
+        if column in frame:
+            out[column] = frame[column]
+    request = (
+        frame["request"].astype(object)
+        if "request" in frame
+        else pd.Series(None, index=frame.index, dtype=object)
     )
-    return frame.drop(columns=["request", "remote_user"])
+    parts = search_fields(request, _REQUEST)
+    out["method"] = parts["method"].astype(object)
+    out["path"] = parts["path"].astype(object)
+    if "method" in frame:  # $request_method / $request_uri logged on their own
+        out["method"] = out["method"].fillna(frame["method"].astype(object))
+    if "path" in frame:
+        out["path"] = out["path"].fillna(frame["path"].astype(object))
+    status = _numbers(frame, "status").astype("Int16")
+    out["status"] = status
+    out["bytes"] = _numbers(frame, "bytes").astype("Int64")
+    duration = pd.Series(pd.NA, index=frame.index, dtype="Float64")
+    for column in ("request_time_mid", "request_time", "upstream_response_time"):
+        if column in frame:
+            duration = duration.fillna(first_seconds_as_ms(frame[column]))
+    out["duration_ms"] = duration
+    out["severity"] = severity_from_status(status).to_numpy()
+    out["message"] = _message(out["method"], out["path"], request, status)
+    return out
 
+
+def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[column].astype(object), errors="coerce")
+
+
+def _message(
+    method: pd.Series, path: pd.Series, request: pd.Series, status: pd.Series
+) -> pd.Series:
+    """`GET /path -> 502`; a request that is not one shows raw and quoted: `"hello" -> 400`."""
+    status_text = status.astype(object).where(status.notna(), "-").astype(str)
+    described = method.astype(object) + " " + path.astype(object)
+    raw = '"' + request.fillna("-").astype(str) + '"'
+    return described.where(method.notna() & path.notna(), raw) + " -> " + status_text
+
+
+def _access_parser(pattern: str):
+    def parse(lines: pa.Array) -> pd.DataFrame:
+        return finish_access(extract_fields(lines, pattern, keep_empty=frozenset({"request"})))
+
+    parse.__doc__ = f"Access lines matching {pattern!r} to events."
+    return parse
+
+
+_COMBINED_SNIFF = COMBINED_PATTERN
+_TIMED_SNIFF = (
+    unnamed(HEAD + REQUEST_STATUS_BYTES)
+    + rf"(?: {_SECONDS}{unnamed(REFERRER_AGENT)}|{unnamed(REFERRER_AGENT)}"
+    + rf'(?: "{QUOTED}")? (?:(?:rt|request_time)="?)?{_SECONDS}"?(?:\s|$))'
+)
 
 NGINX_COMBINED = register(
     LogFormat(
         name="nginx_access",
-        description="nginx/Apache access log, combined format",
-        sniff=COMBINED_PATTERN,
-        parse=parse_access,
-        ts_format="%d/%b/%Y:%H:%M:%S %z",
-        specificity=10,
+        description="nginx/Apache access log, combined format (with vhost, X-Forwarded-For lists)",
+        sniff=_COMBINED_SNIFF,
+        parse=_access_parser(COMBINED_PATTERN),
+        ts_format=CLF_TIME,
+        specificity=12,
         samples=[
             Sample(
                 '203.0.113.7 - - [14/Mar/2024:02:31:07 +0000] "POST /api/checkout HTTP/1.1" 502'
@@ -64,6 +237,7 @@ NGINX_COMBINED = register(
                     "status": 502,
                     "bytes": 157,
                     "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+                    "referrer": "https://shop.example/cart",
                     "message": "POST /api/checkout -> 502",
                 },
             ),
@@ -77,7 +251,113 @@ NGINX_COMBINED = register(
                 '198.51.100.2 - - [14/Mar/2024:02:00:00 +0000] "GET /wp-login.php HTTP/1.1" 404'
                 ' 12 "-" "scanner"',
                 severity="warning",
-                fields={"path": "/wp-login.php", "status": 404},
+                fields={"path": "/wp-login.php", "status": 404, "referrer": None},
+            ),
+            # Filebeat test.log: an X-Forwarded-For chain before the client, quoted.
+            Sample(
+                '"10.5.102.222, 175.16.199.1, 204.246.1.1" 10.2.1.185 - - [22/Jan/2016:13:18:29'
+                ' +0000] "GET /assets/xxxx?q=100 HTTP/1.1" 200 25507 "-" "Amazon CloudFront"',
+                severity="info",
+                fields={"client_ip": "175.16.199.1", "path": "/assets/xxxx?q=100"},
+            ),
+            # A leading $host:port, IPv6 clients before the proxy.
+            Sample(
+                "example.com:80 2a02:cf40:10ff:f00f:0000:0000:0:8000, 10.225.192.17 10.2.2.121 - -"
+                ' [30/Dec/2016:06:47:09 +0000] "GET /test.html HTTP/1.1" 404 8571 "-" "Facebot"',
+                severity="warning",
+                fields={"client_ip": "2a02:cf40:10ff:f00f:0000:0000:0:8000", "bytes": 8571},
+            ),
+            # Empty request, as nginx logs a connection closed before a request line.
+            Sample(
+                '127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-"',
+                severity="warning",
+                fields={
+                    "ts": "2018-04-12T07:48:40Z",
+                    "method": None,
+                    "path": None,
+                    "message": '"" -> 400',
+                },
+            ),
+            # A unix-socket client and a junk request line; still an event.
+            Sample(
+                'unix: - - [26/Feb/2019:15:39:42 +0100] "hello" 400 173 "-" "-"',
+                severity="warning",
+                fields={"client_ip": "unix:", "message": '"hello" -> 400', "bytes": 173},
+            ),
+            # Escaped bytes and quotes stay as nginx wrote them; `main`'s trailing XFF is ignored.
+            Sample(
+                '0.0.0.0 - - [04/Oct/2022:03:07:27 +0000] "GET /a\\"b\\xDF HTTP/1.1" 200 150'
+                ' "-" "agent \\"x\\"" "1.2.3.4, 10.10.1.1"',
+                severity="info",
+                fields={
+                    "client_ip": "0.0.0.0",
+                    "path": '/a\\"b\\xDF',
+                    "user_agent": 'agent \\"x\\"',
+                },
+            ),
+        ],
+    )
+)
+
+ACCESS_COMMON = register(
+    LogFormat(
+        name="access_common",
+        description="Common Log Format (Apache `common`): no referrer or user agent",
+        sniff=COMMON_PATTERN,
+        parse=_access_parser(COMMON_PATTERN),
+        ts_format=CLF_TIME,
+        specificity=11,
+        samples=[
+            Sample(
+                '127.0.0.1 bob frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0"'
+                " 200 2326",
+                severity="info",
+                fields={
+                    "ts": "2000-10-10T20:55:36Z",
+                    "client_ip": "127.0.0.1",
+                    "method": "GET",
+                    "path": "/apache_pb.gif",
+                    "status": 200,
+                    "bytes": 2326,
+                    "message": "GET /apache_pb.gif -> 200",
+                },
+            ),
+            Sample(
+                '10.1.2.3 - - [14/Mar/2024:02:31:09 +0000] "GET /health HTTP/1.1" 503 -',
+                severity="error",
+                fields={"status": 503, "bytes": None},
+            ),
+        ],
+    )
+)
+
+NGINX_TIMED = register(
+    LogFormat(
+        name="nginx_access_timed",
+        description="combined plus $request_time (seconds) after the bytes or the user agent",
+        sniff=_TIMED_SNIFF,
+        parse=_access_parser(TIMED_PATTERN),
+        ts_format=CLF_TIME,
+        specificity=13,
+        samples=[
+            Sample(
+                '10.0.0.9 - - [14/Mar/2024:02:31:07 +0000] "GET /api/cart HTTP/1.1" 504 167 "-"'
+                ' "curl/8.5.0" 60.001 60.000',
+                severity="error",
+                fields={"duration_ms": 60001.0, "status": 504, "path": "/api/cart"},
+            ),
+            # Datadog's example: $request_time between the bytes and the referrer.
+            Sample(
+                '127.0.0.1 - - [19/Feb/2015:15:50:36 -0500] "GET /big.pdf HTTP/1.1" 206 33973115'
+                ' 0.202 "-" "Mozilla/5.0"',
+                severity="info",
+                fields={"duration_ms": 202.0, "bytes": 33973115, "ts": "2015-02-19T20:50:36Z"},
+            ),
+            Sample(
+                '10.0.0.9 - - [14/Mar/2024:02:31:08 +0000] "POST /api/pay HTTP/2.0" 200 12 "-"'
+                ' "okhttp" "203.0.113.50" rt=0.250 uct="0.000" urt="0.249"',
+                severity="info",
+                fields={"duration_ms": 250.0, "client_ip": "10.0.0.9"},
             ),
         ],
     )
