@@ -21,6 +21,8 @@ from pipeline.schema import STRING
 MAX_MESSAGE = 2000  # characters of a message that decide its signature (tracebacks are long)
 SURGE_FACTOR = 5.0  # in-window rate this many times the outside rate is a surge
 MIN_SURGE = 3  # occurrences in the window needed to call anything a surge
+MIN_TOKENS = 3  # shorter templates are all constant words ("Connection refused")
+MIN_VARIANTS = 3  # values a word position must take before it counts as a variable
 
 _HEX = "[0-9a-fA-F]"
 _BEFORE = r"(^|[\s=:,;(\[{<>\"'])"  # what may precede a path or quoted value
@@ -68,11 +70,50 @@ def signature_of(messages: pd.Series) -> pd.Series:
     text = messages.astype(STRING).fillna("")
     codes, uniques = pd.factorize(text, sort=False)
     templates = mask(pa.array(np.asarray(uniques, dtype=object), pa.string()))
-    out = pd.Series(
-        pd.array(np.asarray(templates.to_pylist(), dtype=object)[codes], dtype=STRING),
-        index=messages.index,
+    merged = merge_variable_words(pd.Series(templates.to_pylist(), dtype=object))
+    return pd.Series(
+        pd.array(merged.to_numpy(dtype=object)[codes], dtype=STRING), index=messages.index
     )
-    return out
+
+
+def merge_variable_words(templates: pd.Series, *, rounds: int = 2) -> pd.Series:
+    """Mask words that vary where everything else is equal (user names, hosts, unit names).
+
+    Masking cannot know that `alice` is a variable; the other messages can. Like Drain and Brain,
+    templates of the same length that differ in one position are one template when that position
+    takes at least `MIN_VARIANTS` values (two values are more often a state, `started`/`stopped`,
+    than a variable). The first word is never masked (it is usually the verb or the component).
+    """
+    current = templates.astype(object).reset_index(drop=True)
+    for _ in range(rounds):
+        tokens = current.str.split(" ")
+        lengths = tokens.str.len()
+        long_enough = lengths >= MIN_TOKENS
+        if not long_enough.any():
+            break
+        exploded = tokens[long_enough].explode().to_frame("token")
+        exploded["position"] = exploded.groupby(level=0).cumcount()
+        exploded = exploded[exploded["position"] > 0]
+        exploded = exploded[~exploded["token"].str.fullmatch(r"<[\w*:]+>").astype(bool)]
+        if exploded.empty:
+            break
+        ids = exploded.index.to_numpy()
+        positions = exploded["position"].to_numpy()
+        keys = [
+            " ".join([*tokens[i][:p], "<*>", *tokens[i][p + 1 :]])
+            for i, p in zip(ids, positions, strict=True)
+        ]
+        exploded["key"] = keys
+        variants = exploded.groupby("key")["token"].nunique()
+        exploded["variants"] = exploded["key"].map(variants)
+        chosen = exploded[exploded["variants"] >= MIN_VARIANTS]
+        if chosen.empty:
+            break
+        best = chosen.sort_values(["variants", "key"], ascending=[False, True]).groupby(level=0)
+        replacement = best["key"].first()
+        current.loc[replacement.index] = replacement.to_numpy()
+    current.index = templates.index
+    return current
 
 
 def mask(messages: pa.Array) -> pa.Array:
