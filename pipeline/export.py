@@ -108,11 +108,13 @@ def json_lines(table: pa.Table) -> pa.Array:
             value = pc.cast(column, pa.string())
         else:
             value = _json_string(column)
-        # Null stays null through the join below, which skips it: no key, no comma.
-        fragments.append(pc.binary_join_element_wise(f'"{name}":', value, ""))
+        # `,"key":value`, or null for a null value: the join below turns that into nothing.
+        fragments.append(pc.binary_join_element_wise(f',"{name}":', value, ""))
     if not fragments or table.num_rows == 0:
         return pa.array([], pa.string())
-    body = pc.binary_join_element_wise(*fragments, ",", null_handling="skip")
+    # Not null_handling="skip": pyarrow 26 drops rows whose inputs are all null in that mode.
+    body = pc.binary_join_element_wise(*fragments, "", null_handling="replace")
+    body = pc.utf8_slice_codeunits(body, 1)  # the leading comma
     return pc.binary_join_element_wise("{", body, "}", "")
 
 
