@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from pipeline import __version__, api, quality
+from pipeline.catalog import builtin_templates
+from pipeline.check import check_draft
 from pipeline.errors import PostmortemError
 
 app = typer.Typer(
@@ -219,6 +221,45 @@ def inspect(
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         typer.echo(quality.describe(files), nl=False)
+
+
+@app.command()
+def check(
+    draft_path: Annotated[
+        Path, typer.Argument(metavar="DRAFT", help="The Markdown draft to check.")
+    ],
+) -> None:
+    """List open TODOs and missing required sections; exit 1 while any remain (a CI gate)."""
+    try:
+        text = draft_path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise _fail(PostmortemError(f"cannot read {draft_path}: {error.strerror}")) from None
+    except UnicodeDecodeError:
+        raise _fail(PostmortemError(f"{draft_path} is not UTF-8 text")) from None
+    findings = check_draft(text)
+    if not findings:
+        typer.echo(f"{draft_path}: no open TODOs, no missing sections.")
+        return
+    for finding in findings:
+        typer.echo(f"{draft_path}:{finding.line_no}: {finding.text}")
+    todos = sum(finding.kind == "todo" for finding in findings)
+    missing = len(findings) - todos
+    typer.echo(f"{_count(todos, 'open TODO')}, {_count(missing, 'missing section')}.")
+    raise typer.Exit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@app.command()
+def templates() -> None:
+    """List the built-in templates that --template NAME accepts, one line each."""
+    infos = builtin_templates()
+    width = max((len(info.name) for info in infos), default=0)
+    for info in infos:
+        description = info.description or "(no description)"
+        typer.echo(f"{info.name:<{width}}  {info.format:<4}  {description}")
 
 
 if __name__ == "__main__":
