@@ -126,7 +126,7 @@ def _parse_stream(array: pa.Array, options: _Options) -> tuple[ParsedLines, str 
         if part.events.empty:
             continue
         taken = leftover[claimed][part.events["line_no"].to_numpy(dtype=np.int64) - 1]
-        part.events["line_no"] = taken + 1
+        part.events["line_no"] = pd.array(taken + 1, dtype=pd.Int64Dtype())
         pieces.append(part.events)
         leftover = np.setdiff1d(leftover, taken, assume_unique=True)
     events = _concat(pieces)
@@ -215,6 +215,7 @@ def _relocate(part: ParsedLines, positions: np.ndarray, service: str | None) -> 
         if service is not None:
             given = events["service"].astype(object)
             events["service"] = given.where(given.notna(), service)
+        events = conform(events)
     unparsed = positions[np.asarray(part.unparsed_line_nos, dtype=np.int64) - 1] + 1
     return ParsedLines(
         events=events,
@@ -264,7 +265,7 @@ def _finish(result: ParsedLines, primary: str | None, services: list[str]) -> Pa
         formats = {str(name): int(count) for name, count in counts.items()}
     winner = max(formats, key=lambda name: (formats[name], name == primary)) if formats else primary
     return ParsedFile(
-        events=conform(result.events),
+        events=result.events,  # conformed by parse_lines, _concat or _relocate
         lines=result.lines,
         blank=result.blank,
         continuation=result.continuation,

@@ -20,6 +20,7 @@ import parsers
 from parsers.mixed import ParsedFile, parse_file
 from parsers.timestamps import TimeOptions
 from pipeline.inputs import split_lines
+from pipeline.schema import validate
 from pipeline.sources import ingest
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -65,6 +66,7 @@ def assert_accounted(result: ParsedFile, n_lines: int) -> None:
     everything = np.concatenate([event_lines, unparsed])
     assert everything.size == 0 or (everything.min() >= 1 and everything.max() <= n_lines)
     assert result.events["ts"].notna().all()
+    validate(result.events)
 
 
 def _mutate(line: str, data: st.DataObject) -> str:
