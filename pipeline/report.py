@@ -10,8 +10,10 @@ import datetime as dt
 
 import pandas as pd
 
+from parsers.timestamps import resolve_zone
 from pipeline.analysis import AnalysisOptions, Findings, analyse
 from pipeline.candidates import Candidate
+from pipeline.errors import PostmortemError
 from pipeline.impact import Impact
 from pipeline.series import is_error, is_failed_request, is_request
 from pipeline.sources import FileQuality, Ingested
@@ -51,7 +53,9 @@ def build_context(
         "impact": _impact(findings.impact) if findings.impact else None,
         "root_cause_candidates": [_candidate(c) for c in findings.candidates],
         "key_events": _records(findings.key_events),
-        "timeline": _timeline(findings.timeline),
+        "timeline": _timeline(
+            findings.timeline, {q.path: q.tz_assumed for q in ingested.files if q.tz_assumed}
+        ),
         "signatures": _signatures(findings.signature_stats),
         "sources": [_source(q, events) for q in ingested.files],
     }
@@ -133,10 +137,13 @@ def _records(table: pd.DataFrame) -> list[dict]:
     ]
 
 
-def _timeline(table: pd.DataFrame) -> list[dict]:
+def _timeline(table: pd.DataFrame, zones: dict[str, str]) -> list[dict]:
+    """Rows in UTC; `ts_source` repeats the time in the zone the source file was read in, when
+    that was not UTC, so a reader can find the line in the original log."""
     return [
         {
             "ts": _iso(row.ts),
+            "ts_source": _in_zone(row.ts, zones.get(row.file or "")),
             "source": row.source,
             "kind": row.kind,
             "text": _excerpt(str(row.text)),
@@ -150,6 +157,16 @@ def _timeline(table: pd.DataFrame) -> list[dict]:
         }
         for row in table.itertuples(index=False)
     ]
+
+
+def _in_zone(ts: pd.Timestamp, zone: str | None) -> str | None:
+    if not zone or zone.strip().upper() in {"UTC", "Z", "GMT"}:
+        return None
+    try:
+        local = pd.Timestamp(ts).tz_convert(resolve_zone(zone))
+    except PostmortemError:
+        return None
+    return local.isoformat(timespec="seconds")
 
 
 def _signatures(stats: pd.DataFrame) -> list[dict]:
