@@ -158,7 +158,7 @@ def measure(
         sampler.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
-        tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+        tail = stderr.read().decode("utf-8", "replace").strip().splitlines()[-6:]
     return Run(
         wall_s=wall,
         max_rss_mb=usage.ru_maxrss / 1024,  # Linux reports kilobytes
@@ -248,6 +248,8 @@ def bench_case(case: Case, args: argparse.Namespace, scratch: Path) -> list[Resu
             events.runs.append(
                 measure([binary, "events", *files, "-o", str(parquet)], env=args.child_env)
             )
+    said = [line for line in draft.runs[-1].stderr_tail.splitlines() if line.startswith("Read ")]
+    draft.note = said[0] if said and draft.ok else ""
     if not use_lnav:
         lnav.note = "skipped: lnav is not on PATH" if not args.no_lnav else "skipped: --no-lnav"
     return [draft, lnav, events]
@@ -344,7 +346,8 @@ def table(results: list[Result]) -> str:
             continue
         if not result.ok:
             failed = next(run for run in result.runs if run.returncode != 0)
-            rows.append(f"{start}  FAILED (exit {failed.returncode}): {failed.stderr_tail}")
+            last = failed.stderr_tail.splitlines()[-3:]
+            rows.append(f"{start}  FAILED (exit {failed.returncode}): " + "\n".join(last))
             continue
         wall = result.wall_s
         rows.append(
