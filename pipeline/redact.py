@@ -171,7 +171,7 @@ _IP_HINT = (
     r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]|[0-9A-Fa-f]?::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]"
 )
 _IP_CANDIDATE = re.compile(
-    r"(?<![\w.:])(?:"
+    r"(?<![\w.:\]])(?:"  # not glued to a word, a number or a redaction mark
     r"\d{1,3}(?:\.\d{1,3}){3}(?![\w]|\.\d)"
     r"|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:])"
     r")"
@@ -224,10 +224,12 @@ def hash_ip(address: str, salt: str = DEFAULT_SALT) -> str:
 
 
 def _redact_unique(values: pd.Series, ips: bool, salt: str) -> pd.Series:
-    for rule in RULES:
-        values = values.str.replace(rule.pattern, rule.replacement, regex=True)
+    # Pseudonyms first: a secret rule may then swallow one (`Bearer ip-…`), and a second pass
+    # finds nothing left to change.
     if ips:
         values = _hash_ips(values, salt)
+    for rule in RULES:
+        values = values.str.replace(rule.pattern, rule.replacement, regex=True)
     return values
 
 
