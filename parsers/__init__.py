@@ -3,6 +3,7 @@
 from parsers import (  # noqa: F401  (registration side effect)
     apache,
     applog,
+    journald,
     jsonlines,
     logfmt,
     nginx,

@@ -51,6 +51,7 @@ class LogFormat:
     ts_format: str | None = None  # strptime format or "ISO8601" for `ts_text`
     yearless: bool = False  # `ts_text` has no year (RFC 3164): the driver supplies it
     multiline: bool = False  # lines that do not sniff continue the previous event
+    continues: str | None = None  # if set, RE2 regex a multiline continuation must match
     specificity: int = 0  # breaks ties when several formats recognise the same lines
 
     def matches(self, lines: pa.Array) -> np.ndarray:
@@ -161,6 +162,9 @@ def parse_lines(
     if fmt.multiline and len(event_pos):
         owner = np.cumsum(is_event) - 1  # index of the event each line follows
         continuation = ~is_event & ~starts & ~blank & (owner >= 0)
+        if fmt.continues is not None:  # other lines stay unparsed (and are reported)
+            follows = pc.match_substring_regex(array, fmt.continues).fill_null(False)
+            continuation &= follows.to_numpy(zero_copy_only=False)
         # A blank line inside a traceback belongs to it; trailing blanks of a file do not matter.
         continuation |= blank & (owner >= 0) & _followed_by_continuation(continuation, blank)
         continuation &= ~is_event

@@ -1,38 +1,287 @@
-"""Syslog as written by rsyslog/syslog-ng to files: RFC 3164 (BSD) lines."""
+"""Syslog as rsyslog, syslog-ng, macOS and network devices write it to files.
+
+Three formats share one shape, `[<PRI>]TIME [HOST] [TAG[PID]:] MESSAGE`, and differ in the time and
+the header:
+
+* `syslog_rfc3164`: BSD time without a year (`Mar  4 02:31:07`); the driver supplies the year.
+* `syslog_iso`: the same header behind an RFC 3339 / ISO 8601 time, as rsyslog's high-precision
+  file format and SUSE write it (`2024-03-14T02:31:07.123456+01:00 host prog[1]: msg`).
+* `syslog_rfc5424`: `<PRI>1 TIME HOST APP PROCID MSGID [SD] MSG`, with structured data.
+
+The BSD header is loose in the wild, so it is read by a short list of layouts tried in order (a
+line takes the first that fits): a tag with no host before it (`haproxy[7]: ...`), a tag after the
+host (`sshd(pam_unix)[123]:`, `postfix/smtpd[1713]:`, `launchd[1] (com.x[5]):`), a tag with spaces
+and a pid (`Setup Assistant[1173]:`), a tag without its colon (`fluentd[11] msg`, `WinFileService
+Event: ...`: the first word is the program, as fluentd, syslog-loose and VRL read it), and finally
+host + message. `last message repeated N times` is its own event, attributed to the program (and
+host, pid, severity) of the event before it, with N kept in the message.
+
+Indented lines (macOS's tab-indented continuations) are folded into the event before them, as
+Filebeat's syslog module does (`multiline.pattern: ^\\s`); any other line that starts no event stays
+unparsed, so junk in a syslog file is reported, not hidden. RFC 5424 is different: its MSG may hold
+newlines, so there every line up to the next header belongs to the event before it.
+
+Severity comes from `<PRI>`, else from a leading level word in the message (`error:`, `[warn]`,
+`FATAL`), else info.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from parsers.base import LogFormat, Sample, regex_parser, register, severity_from_pri
+from parsers.base import LogFormat, Sample, register, severity_from_pri
+from pipeline.schema import STRING
 
-RFC3164_PATTERN = (
-    r"^(?:<(?P<pri>\d{1,3})>)?(?P<ts_text>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d) "
-    r"(?P<host>\S+) (?P<service>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<message>.*)$"
+# Words that are a log level when they stand where a syslog host or program would be: such a line
+# is an application log ("2024-03-14T02:31:07Z INFO started"), not syslog.
+LEVEL_WORDS = (
+    "trace", "debug", "dbg", "verbose", "info", "notice", "warn", "warning", "error", "err",
+    "severe", "critical", "crit", "fatal", "alert", "emerg", "emergency",
+)  # fmt: skip
+
+
+def not_words(words: Iterable[str], excluded_chars: str) -> str:
+    """RE2 regex for a token of characters not in `excluded_chars` that is none of `words`.
+
+    RE2 has no lookahead, so "a host that is not INFO" is spelled out as a trie: at each prefix of
+    a word the token may stop (unless the prefix is a word), turn off to another character, or
+    continue along the word. Letters match in either case.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branch(node: dict, depth: int) -> str:
+        letters = sorted(key for key in node if key)
+        options = [""] if depth and "" not in node else []
+        others = "".join(re.escape(c) + re.escape(c.upper()) for c in letters)
+        options.append(f"[^{excluded_chars}{others}][^{excluded_chars}]*")
+        options += [
+            f"[{re.escape(c)}{re.escape(c.upper())}]{branch(node[c], depth + 1)}" for c in letters
+        ]
+        return "(?:" + "|".join(options) + ")"
+
+    return branch(trie, 0)
+
+
+PRI = r"(?:<(?P<pri>\d{1,3})>)?"
+BSD_TIME = r"(?P<ts_text>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)"
+ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?"
+ISO_TIME = rf"(?P<ts_text>{ISO})"
+_HOST_TOKEN = not_words(LEVEL_WORDS, r"\s\[\]=")
+_TAG_TOKEN = not_words(LEVEL_WORDS, r"\s\[\]:")  # a program right after the time
+_WORD_TOKEN = not_words(LEVEL_WORDS, r"\s\[\]")  # a program without its colon
+_5424_HOST_TOKEN = not_words(LEVEL_WORDS, r"\s")
+HOST = rf"(?P<host>{_HOST_TOKEN})"
+REST = r"(?P<message>.*)$"
+REPEAT = r"(?P<message>(?:--- )?last message repeated \d+ times?(?: ---)?)\s*$"
+PID = r"(?:\[(?P<pid>\d+)\])"
+CONTINUATION = r"^\s"  # an indented line continues the BSD-style event before it
+
+# What follows the time in a BSD-style line, most specific first.
+BSD_BODIES = (
+    REPEAT,
+    rf"{HOST} {REPEAT}",
+    # `prog[pid]: msg` with no host (haproxy's and logger's network messages, `su:` on a console)
+    rf"(?P<service>{_TAG_TOKEN}){PID}?:(?:\s+|$){REST}",
+    # `host prog[pid]: msg`; `prog` may hold anything but spaces (`sshd(pam_unix)`, `a/b`, `a:b`)
+    rf"{HOST} (?P<service>[^\s\[]\S*?){PID}?(?: \([^)]*\))?:(?:\s+|$){REST}",
+    # `host Setup Assistant[1173]: msg`, `host fluentd[11111] msg`
+    rf"{HOST} (?P<service>[^\s\[:]+(?: [^\s\[:]+)?){PID}:?(?:\s+|$){REST}",
+    # `host prog msg`: a program without its colon
+    rf"{HOST} (?P<service>{_WORD_TOKEN}) +(?P<message>\S.*)$",
+    rf"{HOST}(?:\s+{REST})?$",
 )
-_parse_fields = regex_parser(RFC3164_PATTERN)
+
+# RFC 5424 structured data: `-` or `[id k="v" ...]...`, values escaping `"`, `\` and `]`; some
+# senders leave it out altogether (`MSGID  MSG`, two spaces), which grok's SYSLOG5424LINE accepts.
+SD = r'(?P<sd>-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+|)'
+RFC5424 = (
+    rf"^\s*{PRI}(?:1 )?(?P<ts_text>-|{ISO}) "
+    rf"(?P<host>{_5424_HOST_TOKEN}) (?P<service>\S*[^\s:]) (?P<pid>\S+) "
+    rf"(?P<msgid>\S+) {SD}(?: {REST})?$"
+)
+
+# A valid SD element at the start of a BSD message (rsyslog's `[origin software="rsyslogd" ...]`):
+# it is metadata, not message. Text in brackets without `key="value"` pairs stays message.
+_LEADING_SD = r'^(?:\[[^\s\[\]="]+(?: [^\s\[\]="]+="(?:[^"\\]|\\.)*")+\])+(?:\s+|$)'
+_LEVEL_NAMES = "|".join(sorted(LEVEL_WORDS, key=len, reverse=True))
+# `error: ...`, `[warn] ...`, `<crit> ...` in any case; a bare word only in capitals (`FATAL x`).
+_DELIMITED_LEVEL = rf"^\s*[\[<(]?(?P<level>(?i:{_LEVEL_NAMES}))\d?(?:[\]>)]:?|:)(?:\s|$)"
+_CAPITAL_LEVEL = rf"^\s*(?P<level>{_LEVEL_NAMES.upper()})(?:\s|$)"
+_SD_PARAM = r'\s{name}="(?P<value>(?:[^"\\]|\\.)*)"'
+_REQUEST_ID_NAMES = r"(?i:request[-_]?id|req[-_]?id|x-request-id|correlation[-_]?id|trace[-_]?id)"
+_GROUP_NAME = re.compile(r"\(\?P<\w+>")
 
 
-def parse_rfc3164(lines: pa.Array) -> pd.DataFrame:
-    """RFC 3164 lines; severity from `<PRI>` when present (the rest default to info)."""
-    frame = _parse_fields(lines)
-    if frame.empty:
-        return frame
+def _unnamed(pattern: str) -> str:
+    return _GROUP_NAME.sub("(?:", pattern)
+
+
+def read_layouts(lines: pa.Array, layouts: Sequence[str]) -> pd.DataFrame:
+    """Named groups of the first layout each line fits, indexed by the line's position.
+
+    Each layout runs vectorised over the lines no earlier layout took; empty captures are None.
+    """
+    names = sorted({name for layout in layouts for name in re.compile(layout).groupindex})
+    n = len(lines)
+    columns = {name: np.full(n, None, dtype=object) for name in names}
+    todo = np.arange(n)
+    for layout in layouts:
+        if not len(todo):
+            break
+        rest = lines.take(pa.array(todo, pa.int64()))
+        fits = (
+            pc.match_substring_regex(rest, layout).fill_null(False).to_numpy(zero_copy_only=False)
+        )
+        if not fits.any():
+            continue
+        struct = pc.extract_regex(rest.filter(pa.array(fits)), layout)
+        for name in re.compile(layout).groupindex:
+            columns[name][todo[fits]] = struct.field(name).to_numpy(zero_copy_only=False)
+        todo = todo[~fits]
+    done = np.ones(n, dtype=bool)
+    done[todo] = False
+    frame = pd.DataFrame(
+        {name: values[done] for name, values in columns.items()},
+        index=pd.Index(np.flatnonzero(done), dtype=np.int64),
+    )
+    return frame.where(frame != "", None)
+
+
+def _replace(values: pd.Series, pattern: str, replacement: str) -> pd.Series:
+    """Regex replace with RE2 over the column (pyarrow), keeping the index."""
+    array = pa.array(values.astype(object).to_numpy(), pa.string(), from_pandas=True)
+    out = pc.replace_substring_regex(array, pattern, replacement)
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+
+
+def _extract(values: pd.Series, pattern: str) -> pd.Series:
+    """The `value`/`level` group of `pattern` where it matches, else None."""
+    array = pa.array(values.astype(object).to_numpy(), pa.string(), from_pandas=True)
+    matched = pc.match_substring_regex(array, pattern).fill_null(False)
+    out = np.full(len(values), None, dtype=object)
+    mask = matched.to_numpy(zero_copy_only=False)
+    if mask.any():
+        struct = pc.extract_regex(array.filter(matched), pattern)
+        out[mask] = struct.field(0).to_numpy(zero_copy_only=False)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def unescape_sd(values: pd.Series) -> pd.Series:
+    """RFC 5424 PARAM-VALUE escapes: `\\"`, `\\\\` and `\\]` stand for the character itself."""
+    return _replace(values, r'\\(["\\\]])', r"\1")
+
+
+def message_level(message: pd.Series) -> pd.Series:
+    """A level word that leads the message (`error: ...`, `[warn] ...`, `FATAL ...`), else None.
+
+    Only the message's start counts: a level word inside a sentence says nothing about severity.
+    """
+    delimited = _extract(message, _DELIMITED_LEVEL)
+    return delimited.where(delimited.notna(), _extract(message, _CAPITAL_LEVEL))
+
+
+def _clean_message(message: pd.Series) -> pd.Series:
+    """Drop a UTF-8 BOM (RFC 5424 marks UTF-8 messages with one) and edge whitespace."""
+    text = message.astype(object).fillna("")
+    return _replace(text, r"^\x{FEFF}?\s+|^\x{FEFF}|\s+$", "")
+
+
+def _finish(frame: pd.DataFrame, *, bsd: bool) -> pd.DataFrame:
+    """Columns every syslog format shares: severity from PRI or a level word, pid, repeats."""
+    message = _clean_message(frame["message"])
+    if bsd:
+        message = _replace(message, _LEADING_SD, "")
+    frame["message"] = pd.array(message.to_numpy(), dtype=STRING)
     frame["severity"] = severity_from_pri(frame.pop("pri")).to_numpy()
-    frame["message"] = frame["message"].fillna("")
-    frame["pid"] = pd.to_numeric(frame["pid"])
+    level = frame["level"] if "level" in frame.columns else pd.Series(None, index=frame.index)
+    frame["level"] = level.where(level.notna(), message_level(message)).to_numpy()
+    frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
+    return _attribute_repeats(frame)
+
+
+def _attribute_repeats(frame: pd.DataFrame) -> pd.DataFrame:
+    """`last message repeated N times` repeats the event before it: same program, host, pid and
+    severity. It stays an event of its own (its count is in its message)."""
+    pattern = "^" + _unnamed(REPEAT)
+    repeat = frame["message"].str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not repeat.any():
+        return frame
+    for column in ("service", "host", "pid", "severity", "level"):
+        if column not in frame.columns:
+            continue
+        values = frame[column].astype(object)
+        previous = values.mask(repeat).ffill()
+        frame[column] = values.where(~repeat | values.notna(), previous).to_numpy()
+    frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
     return frame
 
+
+def _time_text(text: pd.Series, *, iso: bool) -> pd.Series:
+    """Time text the driver reads with one explicit format.
+
+    BSD times get `.0` when they have no fraction (so `%S.%f` reads every line); ISO times get a
+    dot for a comma and 59 for a leap second (`23:59:60`), which datetime64 cannot hold.
+    """
+    if iso:
+        return _replace(_replace(text, r"(\d\d:\d\d:\d\d),", r"\1."), r"(\d\d:\d\d):60", r"\1:59")
+    return _replace(text, r"^([^.]*)$", r"\1.0")
+
+
+def _bsd_parser(time: str, *, iso: bool):
+    layouts = [f"^{PRI}{time} {body}" for body in BSD_BODIES]
+
+    def parse(lines: pa.Array) -> pd.DataFrame:
+        frame = read_layouts(lines, layouts)
+        if frame.empty:
+            return frame
+        frame["ts_text"] = _time_text(frame["ts_text"], iso=iso).to_numpy()
+        return _finish(frame, bsd=True)
+
+    sniff = f"^{_unnamed(PRI)}{_unnamed(time)} (?:" + "|".join(map(_unnamed, BSD_BODIES)) + ")"
+    return parse, sniff
+
+
+def parse_rfc5424(lines: pa.Array) -> pd.DataFrame:
+    """RFC 5424 lines: `-` is nil, structured data stays out of the message (a request id in it
+    becomes `request_id`, a `level` param the level), a BOM before the message is dropped."""
+    frame = read_layouts(lines, [RFC5424])
+    if frame.empty:
+        return frame
+    for column in ("ts_text", "host", "service", "pid"):
+        frame[column] = frame[column].where(frame[column] != "-", None)
+    frame["ts_text"] = _time_text(frame["ts_text"], iso=True).to_numpy()
+    sd = frame.pop("sd").fillna("-")
+    frame.pop("msgid")
+    request_id = unescape_sd(_extract(sd, _SD_PARAM.format(name=_REQUEST_ID_NAMES)))
+    frame["request_id"] = pd.array(request_id.to_numpy(), dtype=STRING)
+    frame["level"] = unescape_sd(_extract(sd, _SD_PARAM.format(name="(?i:level|severity)")))
+    return _finish(frame, bsd=False)
+
+
+_parse_rfc3164, _RFC3164_SNIFF = _bsd_parser(BSD_TIME, iso=False)
+_parse_iso, _ISO_SNIFF = _bsd_parser(ISO_TIME, iso=True)
 
 SYSLOG_RFC3164 = register(
     LogFormat(
         name="syslog_rfc3164",
         description="BSD syslog (RFC 3164): `Mar  4 02:31:07 host program[pid]: message`",
-        sniff=RFC3164_PATTERN,
-        parse=parse_rfc3164,
-        ts_format="%b %d %H:%M:%S",
+        sniff=_RFC3164_SNIFF,
+        parse=_parse_rfc3164,
+        ts_format="%b %d %H:%M:%S.%f",
         yearless=True,
+        multiline=True,
+        continues=CONTINUATION,
         specificity=5,
         samples=[
             Sample(
@@ -55,7 +304,147 @@ SYSLOG_RFC3164 = register(
                     "host": "db-1",
                     "service": "postgres",
                     "pid": 811,
+                    "message": "FATAL:  too many connections",
                 },
+            ),
+            Sample(
+                "Mar  4 09:05:02 bastion sshd(pam_unix)[4242]: error: authentication failure;"
+                " rhost=203.0.113.9",
+                severity="error",
+                fields={
+                    "host": "bastion",
+                    "service": "sshd(pam_unix)",
+                    "pid": 4242,
+                    "message": "error: authentication failure; rhost=203.0.113.9",
+                },
+            ),
+            Sample(
+                "Mar 16 00:01:25 mx-1 postfix/smtpd[1713]: connect from mail.example.org[1.2.3.4]",
+                severity="info",
+                fields={"service": "postfix/smtpd", "pid": 1713, "host": "mx-1"},
+            ),
+            Sample(
+                "<133>Jan 13 16:33:35 haproxy[73411]: Proxy sticky-servers started.",
+                severity="notice",
+                fields={
+                    "ts": "2024-01-13T16:33:35Z",
+                    "host": None,
+                    "service": "haproxy",
+                    "pid": 73411,
+                    "message": "Proxy sticky-servers started.",
+                },
+            ),
+            Sample(
+                "Dec 13 11:35:28 mac-1 GoogleSoftwareUpdateAgent[21412]: Checking for updates\n"
+                "\t\tticketStore=<KSPersistentTicketStore:0x100204520\n"
+                "\t>",
+                severity="info",
+                fields={
+                    "service": "GoogleSoftwareUpdateAgent",
+                    "message": "Checking for updates\n\t\tticketStore=<KSPersistentTicketStore"
+                    ":0x100204520\n\t>",
+                },
+            ),
+            Sample(
+                "Mar  4 09:05:03 web-1 --- last message repeated 3 times ---",
+                severity="info",
+                fields={
+                    "host": "web-1",
+                    "service": None,
+                    "message": "--- last message repeated 3 times ---",
+                },
+            ),
+            Sample(
+                "Feb 28 12:00:00.456 192.168.0.1 fluentd[11111] [warn] slow flush",
+                severity="warning",
+                fields={
+                    "ts": "2024-02-28T12:00:00.456Z",
+                    "host": "192.168.0.1",
+                    "service": "fluentd",
+                    "pid": 11111,
+                    "message": "[warn] slow flush",
+                },
+            ),
+            Sample(
+                '<46>Jan  5 15:33:03 log-1 rsyslogd:  [origin software="rsyslogd"'
+                ' swVersion="8.32.0" x-pid="20506"] start',
+                severity="info",
+                fields={"service": "rsyslogd", "message": "start"},
+            ),
+        ],
+    )
+)
+
+SYSLOG_ISO = register(
+    LogFormat(
+        name="syslog_iso",
+        description="syslog with an RFC 3339 time (rsyslog high-precision, SUSE):"
+        " `2024-03-14T02:31:07.123456+01:00 host program[pid]: message`",
+        sniff=_ISO_SNIFF,
+        parse=_parse_iso,
+        ts_format="ISO8601",
+        multiline=True,
+        continues=CONTINUATION,
+        specificity=9,  # above python_logging's catch-all `TIME text` layout
+        samples=[
+            Sample(
+                "2024-03-14T03:31:07.123456+01:00 web-1 systemd[1]: Stopping checkout.service",
+                severity="info",
+                fields={
+                    "ts": "2024-03-14T02:31:07.123456Z",
+                    "host": "web-1",
+                    "service": "systemd",
+                    "pid": 1,
+                    "message": "Stopping checkout.service",
+                },
+            ),
+            Sample(
+                "<11>2024-03-14T02:31:07Z web-1 nginx: upstream timed out",
+                severity="error",
+                fields={"ts": "2024-03-14T02:31:07Z", "service": "nginx", "pid": None},
+            ),
+            Sample(
+                "2024-03-14T02:31:07 web-1 sudo: pam_unix(sudo:session): session opened",
+                severity="info",
+                fields={"ts": "2024-03-14T02:31:07Z", "service": "sudo"},
+            ),
+        ],
+    )
+)
+
+SYSLOG_RFC5424 = register(
+    LogFormat(
+        name="syslog_rfc5424",
+        description="IETF syslog (RFC 5424): `<PRI>1 TIME HOST APP PROCID MSGID [SD] MSG`",
+        sniff=_unnamed(RFC5424),
+        parse=parse_rfc5424,
+        ts_format="ISO8601",
+        multiline=True,
+        specificity=11,  # stricter than syslog_iso, which also reads its lines (badly)
+        samples=[
+            Sample(
+                "<165>1 2024-03-14T02:31:07.003+01:00 api-1 checkout 4242 ID47 [req@32473"
+                ' requestId="r-\\"77\\"" zone="eu\\]1"] \ufeffpayment declined',
+                severity="notice",
+                fields={
+                    "ts": "2024-03-14T01:31:07.003Z",
+                    "host": "api-1",
+                    "service": "checkout",
+                    "pid": 4242,
+                    "request_id": 'r-"77"',
+                    "message": "payment declined",
+                },
+            ),
+            Sample(
+                "<11>1 2024-03-14T02:31:07Z - - - - - disk full",
+                severity="error",
+                fields={"host": None, "service": None, "pid": None, "message": "disk full"},
+            ),
+            Sample(
+                '2022-08-27T14:22:01.613Z edge-1 NSX 3106 - [abc@6876 level="WARN"]'
+                " keep-alive late",
+                severity="warning",
+                fields={"ts": "2022-08-27T14:22:01.613Z", "service": "NSX", "pid": 3106},
             ),
         ],
     )
