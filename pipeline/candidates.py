@@ -63,7 +63,7 @@ def rank_candidates(
     frame = pd.DataFrame(
         {
             "signature": signatures.to_numpy(),
-            "ts": events["ts"].to_numpy(),
+            "ts": events["ts"].to_numpy(dtype="datetime64[ns]"),
             "file": events["source_file"].astype(str).to_numpy(),
             "line": events["line_no"].to_numpy(),
             "text": events["message"].fillna("").to_numpy(dtype=object),

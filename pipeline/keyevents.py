@@ -221,7 +221,7 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
     rows = candidates.iloc[picked]
     found = pd.DataFrame(
         {
-            "ts": rows["ts"].to_numpy(),
+            "ts": rows["ts"].to_numpy(dtype="datetime64[ns]"),
             "kind": [rules[i].kind for i in chosen[picked]],
             "rule": [rules[i].name for i in chosen[picked]],
             "file": rows["source_file"].astype(str).to_numpy(),

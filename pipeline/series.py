@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.errors import PostmortemError
 
 ERROR_LEVELS: tuple[str, ...] = ("error", "critical", "alert", "emergency")
+ACCESS_FORMATS = frozenset({"nginx_access", "access_common", "nginx_access_timed", "nginx_ingress"})
 
 # Widths a human reads easily; the adaptive width is the smallest of these that is wide enough.
 NICE_WIDTHS: tuple[pd.Timedelta, ...] = tuple(
@@ -58,9 +59,30 @@ SERIES_COLUMNS: dict[str, object] = {
 }
 
 
+def is_access_format(name: str) -> bool:
+    """Formats that log one line per HTTP request at the edge (proxy, web server, ingress)."""
+    return name in ACCESS_FORMATS or "access" in name or "ingress" in name
+
+
 def is_request(events: pd.DataFrame) -> pd.Series:
-    """An HTTP request is any event with a status code, whichever access-log format it came from."""
-    return events["status"].notna().astype(bool)
+    """An HTTP request: an event with a status code from an access log.
+
+    Application logs often log requests too (with a status); when the bundle also has an access
+    log, counting both would count every request twice, so they count only when it has none. The
+    choice reads the format *categories*, which a slice of the table keeps, so a window that
+    happens to hold no access-log line still counts the same way as the whole bundle.
+    """
+    has_status = events["status"].notna()
+    formats = events["format"]
+    names = (
+        list(formats.cat.categories)
+        if isinstance(formats.dtype, pd.CategoricalDtype)
+        else formats.dropna().unique().tolist()
+    )
+    access = [str(n) for n in names if is_access_format(str(n))]
+    if not access:
+        return has_status.astype(bool)
+    return (has_status & formats.isin(access)).astype(bool)
 
 
 def is_failed_request(events: pd.DataFrame) -> pd.Series:
@@ -133,7 +155,9 @@ def build_series(events: pd.DataFrame, width: pd.Timedelta | None = None) -> pd.
             "bytes": events["bytes"].where(requests).fillna(0).to_numpy(dtype=np.int64),
         }
     )
-    sums = counts.groupby(bucket.to_numpy(), sort=True).sum().reindex(index, fill_value=0)
+    # Group on the naive UTC values: a tz-aware `to_numpy()` makes one object per event.
+    keys = pd.DatetimeIndex(bucket.to_numpy(dtype="datetime64[ns]")).tz_localize("UTC")
+    sums = counts.groupby(keys, sort=True).sum().reindex(index, fill_value=0)
     out = pd.DataFrame(index=index)
     for name in ("events", "requests", "status_4xx", "status_5xx", "errors", "bytes"):
         out[name] = sums[name].astype(pd.Int64Dtype()) if len(sums) else pd.array([], "Int64")

@@ -159,7 +159,7 @@ def signature_stats(
     frame = pd.DataFrame(
         {
             "signature": signatures.to_numpy(),
-            "ts": events["ts"].to_numpy(),
+            "ts": events["ts"].to_numpy(dtype="datetime64[ns]"),
             "file": events["source_file"].astype(str).to_numpy(),
             "line": events["line_no"].to_numpy(),
             "text": events["message"].to_numpy(),

@@ -290,3 +290,13 @@ def test_analyse_with_bucket_and_no_incident() -> None:
     assert findings.width == pd.Timedelta("30s")
     assert findings.window is None
     assert findings.candidates == []
+
+
+def test_app_log_requests_do_not_double_count_the_access_log() -> None:
+    access = requests(2, 6, range(0))
+    app = access.assign(format="json_lines", source_file="app.log")
+    frame = events(access, app)
+    series = build_series(frame, pd.Timedelta(minutes=1))
+    assert series["requests"].tolist() == [6, 6]
+    only_app = events(app)
+    assert build_series(only_app, pd.Timedelta(minutes=1))["requests"].tolist() == [6, 6]
