@@ -19,7 +19,7 @@ TOP_CANDIDATES = 10
 EVIDENCE_LINES = 3
 LEAD = pd.Timedelta(minutes=10)  # how long before the window a cause may show first
 KEY_EVENT_BONUS = 0.15
-WEIGHTS = {"early": 0.35, "new": 0.30, "tracking": 0.20, "severity": 0.15}
+WEIGHTS = {"early": 0.35, "new": 0.30, "tracking": 0.20, "severity": 0.15, "first": 0.10}
 SEVERITY_WEIGHT = {
     "debug": 0.1,
     "info": 0.3,
@@ -120,8 +120,14 @@ def rank_candidates(
     tracking = stats["near"] / stats["count"]
     severity = stats["severity"].map(SEVERITY_WEIGHT).fillna(0.3)
     key_bonus = np.where(stats["key"], KEY_EVENT_BONUS, 0.0)
+    # Of the new things near the start, the one that showed first is the likeliest cause: an OOM
+    # kill comes before the restarts it triggers, a deploy before the errors it brings.
+    novel = pd.Series(new, index=stats.index) >= 0.5
+    order = stats["first_near"].where(novel).rank(method="min")
+    first = (1.0 - (order - 1) / max(int(novel.sum()), 1)).fillna(0.0).to_numpy()
     score = (
-        WEIGHTS["early"] * early
+        WEIGHTS["first"] * first
+        + WEIGHTS["early"] * early
         + WEIGHTS["new"] * new
         + WEIGHTS["tracking"] * tracking
         + WEIGHTS["severity"] * severity
@@ -133,6 +139,7 @@ def rank_candidates(
         tracking=tracking,
         severity_w=severity,
         key_bonus=key_bonus,
+        first=first,
         score=np.round(score.astype(float), 4),
         offset=offset,
     )
@@ -158,6 +165,7 @@ def rank_candidates(
                 "tracking": round(float(row.tracking), 4),
                 "severity": round(float(row.severity_w), 4),
                 "key_event": round(float(row.key_bonus), 4),
+                "first": round(float(row.first), 4),
             },
             evidence=evidence.get(str(row.signature), ()),
         )
