@@ -48,6 +48,7 @@ def build_context(
             "failed_requests": int(is_failed_request(events).sum()),
         },
         "span": _span(events, findings, options),
+        "series": _series(findings.series),
         "window": _window(window, findings) if window else None,
         "windows": [_window(w, findings) for w in findings.detection.windows],
         "impact": _impact(findings.impact) if findings.impact else None,
@@ -216,6 +217,22 @@ def _span(events: pd.DataFrame, findings: Findings, options: AnalysisOptions | N
         "bucket_s": int(findings.width.total_seconds()),
         "since": _iso(options.since) if options and options.since is not None else None,
         "until": _iso(options.until) if options and options.until is not None else None,
+    }
+
+
+def _series(series: pd.DataFrame) -> dict:
+    """Per-bucket counts, column-wise (compact in JSON): what the draft's chart draws."""
+
+    def counts(column: str) -> list[int]:
+        if column not in series:
+            return [0] * len(series)
+        return [int(x) for x in series[column].fillna(0)]
+
+    return {
+        "ts": [_iso(ts) for ts in series.index],
+        "requests": counts("requests"),
+        "failed_requests": counts("status_5xx"),
+        "errors": counts("errors"),
     }
 
 

@@ -22,6 +22,7 @@ KEYS = {
     "incident",
     "totals",
     "span",
+    "series",
     "window",
     "windows",
     "impact",
