@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
 
 from parsers.timestamps import TimeOptions, resolve_zone
 from pipeline.analysis import AnalysisOptions
+from pipeline.chart import ChartInput, render_chart
+from pipeline.check import template_name
+from pipeline.draftview import draft_view
 from pipeline.errors import PostmortemError
 from pipeline.export import export_format, serialize
-from pipeline.render import render
+from pipeline.fences import UpdateResult, update_draft
+from pipeline.redact import redact_context
+from pipeline.render import Template, load_template, render_draft
 from pipeline.report import build_context
 from pipeline.series import parse_bucket
 from pipeline.sources import FileQuality, FormatRule, ingest, parse_format_rules
@@ -25,19 +34,29 @@ class DraftOptions:
     tz: str = "UTC"
     year: int | None = None
     generated_at: dt.datetime | None = None
-    template: str = "postmortem.md.j2"
+    template: str | None = None  # built-in name or file; None: `default`, or `html` for HTML
     format_for: tuple[FormatRule, ...] = ()  # (glob, format name) from --format-for
     bucket: str | None = None  # --bucket, e.g. "30s"; adaptive when None
     since: str | None = None  # --since / --until: ISO 8601, naive = UTC
     until: str | None = None
     window: str | None = None  # --window START..END overrides detection
-    format: str = "md"  # "md" (the template) or "json" (the context itself)
+    format: str = "md"  # "md" or "html" (a template) or "json" (the context itself)
+    redact: bool = True  # secrets out of every output; `--no-redact` for private use only
+    redact_ips: bool = False  # client IPs become stable pseudonyms
+    chart: str | None = "svg"  # "svg", "png", or None for no chart
+    output_name: str | None = None  # the draft's file name: Markdown links its chart beside it
 
 
 @dataclass(frozen=True)
 class Draft:
     text: str
     context: dict
+    chart: bytes | None = None  # for Markdown: the file to write at `chart_path`
+    chart_path: str | None = None  # relative to the draft's folder: `<draft>.assets/chart.svg`
+
+    @property
+    def incident(self) -> bool:
+        return bool(self.context.get("incident"))
 
 
 def generated_at(value: str | None) -> dt.datetime:
@@ -65,25 +84,102 @@ def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
     )
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
+    template = draft_template(options) if options.format != "json" else None
+    if options.chart not in (None, "svg", "png"):
+        raise PostmortemError(f"--chart must be svg or png: {options.chart!r}")
     context = build_context(
         ingested,
         generated_at=options.generated_at or generated_at(None),
         tz="UTC",
         options=analysis_options(options),
     )
-    if options.format == "json":
+    if options.redact or options.redact_ips:
+        # Secrets go before anything is written: the draft, the JSON, the chart's labels.
+        context = redact_context(context, ips=options.redact_ips)
+    if template is None:
         text = json.dumps(context, indent=2, ensure_ascii=False) + "\n"
         return Draft(text=text, context=context)
-    return Draft(text=render(context, options.template), context=context)
+    chart, chart_path, chart_ref = _chart(context, options, template)
+    text = render_draft(draft_view(context, chart=chart_ref), template)
+    return Draft(text=text, context=context, chart=chart, chart_path=chart_path)
 
 
-DRAFT_FORMATS = ("md", "json")
+def draft_template(options: DraftOptions) -> Template:
+    """The template for `options.format`: the one asked for, else `default` / `html`."""
+    fallback = "html" if options.format == "html" else "default"
+    template = load_template(options.template or fallback)
+    if template.format != options.format:
+        raise PostmortemError(
+            f"template {template.name} writes {template.format}, not {options.format}:"
+            f" pass --format {template.format} or an output ending in .{template.format}"
+        )
+    return template
 
 
-def draft_format(value: str | None, output: Path | None) -> str:
-    """`--format`, else the output's suffix (`.json` means JSON), else Markdown."""
+def _chart(
+    context: dict, options: DraftOptions, template: Template
+) -> tuple[bytes | None, str | None, str | None]:
+    """(file bytes, path beside the draft, what the template gets: a link or inline SVG)."""
+    if options.chart is None or not context["series"]["ts"]:
+        return None, None, None
+    data = chart_input(context)
+    if template.format == "html":
+        if options.chart == "png":
+            encoded = base64.b64encode(render_chart(data, "png")).decode("ascii")
+            return None, None, f'<img alt="incident chart" src="data:image/png;base64,{encoded}">'
+        svg = render_chart(data, "svg").decode("utf-8")
+        return None, None, svg[svg.index("<svg") :]
+    if options.output_name is None:  # stdout: nowhere to put a file beside the draft
+        return None, None, None
+    path = f"{options.output_name}.assets/chart.{options.chart}"
+    return render_chart(data, options.chart), path, quote(path)
+
+
+def chart_input(context: dict) -> ChartInput:
+    """The chart's data from the context: its series, window and the trigger/resolution events."""
+    series = context["series"]
+    frame = pd.DataFrame(
+        {
+            "requests": series["requests"],
+            "failed": series["failed_requests"],
+            "errors": series["errors"],
+        },
+        index=pd.DatetimeIndex(pd.to_datetime(series["ts"], utc=True, format="ISO8601")),
+    )
+    window = context["window"]
+    if not window:
+        return ChartInput(frame)
+    view = draft_view(context)
+    marks = [
+        (pd.Timestamp(e["ts"]), e["kind"].replace("_", " "))
+        for e in view["trigger_events"] + view["resolution_events"]
+        if e["kind"] != "recovery"
+    ]
+    return ChartInput(
+        frame, pd.Timestamp(window["start"]), pd.Timestamp(window["end"]), tuple(marks)
+    )
+
+
+def update(existing: str, fresh: str) -> UpdateResult:
+    """`--update`: the fresh render's fenced blocks into an edited draft, human edits kept."""
+    return update_draft(existing, fresh)
+
+
+def update_template(existing: str, template: str | None) -> str:
+    """The template to re-render an existing draft with: the one asked for, else its marker's."""
+    return template or template_name(existing)
+
+
+DRAFT_FORMATS = ("md", "html", "json")
+_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+def draft_format(value: str | None, output: Path | None, template: str | None = None) -> str:
+    """`--format`, else the output's suffix, else the format of `--template`, else Markdown."""
     if value is None:
-        return "json" if output is not None and output.suffix.lower() == ".json" else "md"
+        if output is not None and output.suffix.lower() in _SUFFIXES:
+            return _SUFFIXES[output.suffix.lower()]
+        return load_template(template).format if template else "md"
     if value not in DRAFT_FORMATS:
         raise PostmortemError(f"--format must be one of {', '.join(DRAFT_FORMATS)}: {value!r}")
     return value

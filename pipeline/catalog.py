@@ -1,9 +1,11 @@
 """The built-in templates: which exist, what each is for, and which output format each writes.
 
-`postmortem templates` lists them, and `--template NAME` picks one by its name: the file name up
-to the first dot (`brief.md.j2` is `brief`, written as Markdown). Each template says what it is
-for in a Jinja comment on its first line, `{# description: ... #}`, so that adding a template is
-one file and no list to keep in step.
+`postmortem templates` lists them, and `--template NAME` picks one by its name: the name its
+`<!-- postmortem:template name=... -->` marker gives (the marker also lands in the draft, where
+`postmortem check` reads it), else the file name up to the first dot. The output format is the
+file name's middle part (`brief.md.j2` writes Markdown, `postmortem.html.j2` HTML). Each template
+says what it is for in a Jinja comment on its first line, `{# description: ... #}`, so that
+adding a template is one file and no list to keep in step.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 _DESCRIPTION = re.compile(r"^\{#-?\s*description:\s*(?P<text>.*?)\s*-?#\}")
+_MARKER_NAME = re.compile(r"<!-- postmortem:template name=(?P<name>[\w.-]+)")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ def builtin_templates() -> list[TemplateInfo]:
         text = resource.read_text(encoding="utf-8")
         found.append(
             TemplateInfo(
-                name=parts[0],
+                name=marker_name(text) or parts[0],
                 file=resource.name,
                 format=parts[1] if len(parts) > 2 else "md",
                 description=describe(text),
@@ -46,3 +49,8 @@ def describe(template_text: str) -> str:
     first_line = template_text.split("\n", 1)[0]
     match = _DESCRIPTION.match(first_line)
     return match["text"] if match else ""
+
+
+def marker_name(template_text: str) -> str | None:
+    match = _MARKER_NAME.search(template_text)
+    return match["name"] if match else None

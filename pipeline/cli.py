@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,9 @@ from rich.console import Console
 from pipeline import __version__, api, quality
 from pipeline.catalog import builtin_templates
 from pipeline.check import check_draft
+from pipeline.config import load_config
 from pipeline.errors import PostmortemError
+from pipeline.stepsummary import step_summary
 
 app = typer.Typer(
     help="Turn the logs of an outage into a postmortem draft.",
@@ -45,6 +49,11 @@ YearOption = Annotated[
 ]
 
 
+class ChartFormat(StrEnum):
+    svg = "svg"
+    png = "png"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"postmortem {__version__}")
@@ -72,9 +81,12 @@ def draft(
         bool, typer.Option("--force", help="Overwrite the output file if it exists.")
     ] = False,
     tz: Annotated[
-        str,
-        typer.Option(help="Zone of timestamps that carry none (IANA name or offset like +02:00)."),
-    ] = "UTC",
+        str | None,
+        typer.Option(
+            help="Zone of timestamps that carry none (IANA name or offset like +02:00);"
+            " default UTC or the config file's."
+        ),
+    ] = None,
     year: Annotated[
         int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
     ] = None,
@@ -106,37 +118,128 @@ def draft(
         str | None,
         typer.Option(
             "--format",
-            help="md (the draft) or json (the whole context); default from the -o suffix, else md.",
+            help="md, html or json (the whole context); default from the -o suffix, else md.",
         ),
     ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME|PATH",
+            help="Built-in template (see `postmortem templates`) or your own Jinja2 file.",
+        ),
+    ] = None,
+    chart: Annotated[
+        ChartFormat, typer.Option(help="Chart beside the draft, in <draft>.assets/.")
+    ] = ChartFormat.svg,
+    no_chart: Annotated[bool, typer.Option("--no-chart", help="Write no chart.")] = False,
+    update: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DRAFT",
+            help="Re-render the machine-written blocks of DRAFT that nobody edited;"
+            " leave every other byte alone.",
+        ),
+    ] = None,
+    redact: Annotated[
+        bool | None,
+        typer.Option(
+            "--redact/--no-redact",
+            help="Redact secrets (tokens, passwords, keys) from every output; on by default."
+            " --no-redact is for private use only.",
+        ),
+    ] = None,
+    redact_ips: Annotated[
+        bool | None,
+        typer.Option("--redact-ips/--keep-ips", help="Replace client IPs by stable pseudonyms."),
+    ] = None,
+    exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--exit-code", help="Exit 3 when an incident is found, 0 when none (1 error, 2 usage)."
+        ),
+    ] = False,
 ) -> None:
     """Draft a postmortem from the logs under PATHS."""
-    if output is not None and output.exists() and not force:
+    if update is not None:
+        if output is not None and output != update:
+            raise _fail(PostmortemError("pass either --update DRAFT or -o FILE, not both"))
+        output = update
+    elif output is not None and output.exists() and not force:
         raise _fail(PostmortemError(f"{output} exists; pass --force to overwrite it"))
+    existing: str | None = None
     try:
+        config = load_config().override(tz=tz, redact=redact, redact_ips=redact_ips)
+        if update is not None:
+            existing = _read_draft(update)
+            chosen = api.update_template(existing, template)
+        else:
+            chosen = template or (config.template if config.source is not None else None)
+        fmt = api.draft_format(output_format, output, chosen)
+        if update is not None and fmt != "md":
+            raise PostmortemError("--update works on Markdown drafts only")
         options = api.DraftOptions(
-            tz=tz,
+            tz=config.tz,
             year=year,
             generated_at=api.generated_at(generated_at),
+            template=chosen,
             format_for=api.format_rules(format_for),
             bucket=bucket,
             since=since,
             until=until,
             window=window,
-            format=api.draft_format(output_format, output),
+            format=fmt,
+            redact=config.redact,
+            redact_ips=config.redact_ips,
+            chart=None if no_chart else chart.value,
+            output_name=output.name if output is not None else None,
         )
         result = api.draft(paths, options)
     except PostmortemError as error:
         raise _fail(error) from None
+    text = result.text
+    if existing is not None:
+        updated = api.update(existing, text)
+        text = updated.text
+        for block_id in updated.kept_edited:
+            err_console.print(
+                f"kept edited block {block_id!r} (delete its fence markers to stop updates,"
+                " or restore it to get the new version)",
+                markup=False,
+                soft_wrap=True,
+            )
     if output is None:
-        typer.echo(result.text, nl=False)
+        typer.echo(text, nl=False)
     else:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(result.text, encoding="utf-8")
-        except OSError as error:
-            raise _fail(PostmortemError(f"cannot write {output}: {error.strerror}")) from None
+        _write(output, text.encode("utf-8"))
+        if result.chart is not None and result.chart_path is not None:
+            _write(output.parent / result.chart_path, result.chart)
     err_console.print(_summary(result.context, output), markup=False, soft_wrap=True)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        try:
+            with open(summary_file, "a", encoding="utf-8") as handle:
+                handle.write(step_summary(result.context, output))
+        except OSError as error:
+            raise _fail(PostmortemError(f"cannot append to GITHUB_STEP_SUMMARY: {error}")) from None
+    if exit_code:
+        raise typer.Exit(3 if result.incident else 0)
+
+
+def _read_draft(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise PostmortemError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise PostmortemError(f"{path} is not UTF-8 text") from None
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as error:
+        raise _fail(PostmortemError(f"cannot write {path}: {error.strerror}")) from None
 
 
 def _summary(context: dict, output: Path | None) -> str:

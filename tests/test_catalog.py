@@ -17,9 +17,17 @@ def test_every_shipped_template_is_listed() -> None:
     assert sorted(info.file for info in builtin_templates()) == shipped
 
 
-def test_name_and_format_come_from_the_file_name() -> None:
+def test_name_comes_from_the_marker_and_format_from_the_file_name() -> None:
     names = {info.file: (info.name, info.format) for info in builtin_templates()}
-    assert names["postmortem.md.j2"] == ("postmortem", "md")
+    assert names["postmortem.md.j2"] == ("default", "md")
+    assert names["brief.md.j2"] == ("brief", "md")
+    assert names["postmortem.html.j2"] == ("html", "html")
+
+
+def test_templates_command_lists_default_brief_and_html() -> None:
+    result = CliRunner().invoke(app, ["templates"])
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert names == ["brief", "default", "html"]
 
 
 def test_description_is_the_first_line_comment() -> None:

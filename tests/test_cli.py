@@ -82,9 +82,11 @@ def test_force_overwrites_and_reports_the_window(small_bundle: Path, tmp_path: P
     )
     assert result.exit_code == 0, result.output
     text = output.read_text()
-    assert text.startswith("# Postmortem")
-    assert "02:20 to 02:30 UTC" in text
-    assert "100 of 100 requests failed" in text
+    assert text.startswith("<!-- postmortem:template name=default -->\n# Postmortem")
+    assert "- **Start:** 2024-03-14 02:20:07 UTC: first failure `" in text
+    assert "access.log:201` `GET /api/cart -> 502`" in text
+    assert "- **End:** 2024-03-14 02:30:07 UTC: failures back to their baseline" in text
+    assert "100 of 100 requests failed (100.0 %)" in text
 
 
 def test_same_logs_give_byte_identical_drafts(small_bundle: Path) -> None:

@@ -95,10 +95,10 @@ def test_since_until_and_bucket_bound_the_analysis(bundle: Path, tmp_path: Path)
 def test_markdown_is_the_default_format(bundle: Path) -> None:
     result = runner.invoke(app, ["draft", str(bundle), "--generated-at", "2024-03-15"])
     assert result.exit_code == 0
-    assert result.stdout.startswith("# Postmortem")
+    assert result.stdout.startswith("<!-- postmortem:template name=default -->\n# Postmortem")
 
 
 def test_unknown_format_is_a_one_line_error(bundle: Path) -> None:
     result = runner.invoke(app, ["draft", str(bundle), "--format", "pdf"])
     assert result.exit_code == 1
-    assert "--format must be one of md, json" in result.output
+    assert "--format must be one of md, html, json" in result.output

@@ -1,0 +1,186 @@
+"""What the templates show beyond the raw context: selections and orderings of its facts.
+
+The context (pipeline/report.py) holds every fact; a draft needs a few views of them that a
+template language expresses badly: which key events plausibly triggered the outage and which
+ended it, the evidence line nearest each window edge, the signatures worth a table row, the
+suggested measures, and a Mermaid gantt. They are computed here from the (already redacted)
+context so that every template and the JSON agree on the facts, and the templates stay formatting.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.measures import LEAD_TIME, suggest_measures
+from pipeline.series import is_access_format
+
+# Changes and failures that can start an outage.
+TRIGGER_KINDS = frozenset(
+    {
+        "deploy",
+        "config_reload",
+        "restart",
+        "oom_kill",
+        "disk_full",
+        "pool_exhausted",
+        "link_down",
+        "crash",
+        "crash_loop",
+        "segfault",
+        "tls_error",
+    }
+)
+# What people and systems do to end one (plus the derived `recovery`).
+RESOLUTION_KINDS = frozenset({"deploy", "config_reload", "restart", "link_up", "recovery"})
+RESOLUTION_TAIL = pd.Timedelta(minutes=10)
+EDGE_SLACK = pd.Timedelta(minutes=5)
+MAX_ROWS = 12
+MAX_SIGNATURES = 15
+MAX_MERMAID = 12
+_MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 ._/-]+")
+
+
+def draft_view(context: dict, *, chart: str | None = None) -> dict:
+    """The context plus the template-only views; `chart` is a link (Markdown) or inline SVG."""
+    window = context.get("window")
+    view = dict(context)
+    view["chart"] = chart
+    view["measures"] = suggest_measures(context)
+    view["trigger_events"] = trigger_events(context) if window else []
+    view["resolution_events"] = resolution_events(context) if window else []
+    view["start_evidence"] = start_evidence(context) if window else None
+    view["end_evidence"] = end_evidence(context) if window else None
+    view["top_signatures"] = top_signatures(context.get("signatures", []))
+    view["mermaid"] = mermaid_gantt(view) if window else ""
+    view["tz_notes"] = [s for s in context.get("sources", []) if s.get("tz_assumed")]
+    view["request_sources"] = [
+        s["path"] for s in context.get("sources", []) if is_access_format(s.get("format") or "")
+    ]
+    return view
+
+
+def trigger_events(context: dict) -> list[dict]:
+    """Changes and failures from `LEAD_TIME` before the window start to one bucket into it."""
+    window = context["window"]
+    start = pd.Timestamp(window["start"])
+    until = start + pd.Timedelta(seconds=window.get("bucket_s") or 60)
+    return _collapse(
+        [
+            e
+            for e in context.get("key_events", [])
+            if e["kind"] in TRIGGER_KINDS and start - LEAD_TIME <= pd.Timestamp(e["ts"]) <= until
+        ]
+    )
+
+
+def resolution_events(context: dict) -> list[dict]:
+    """Rollbacks, reloads, restarts and recovery from the window start to just past its end."""
+    window = context["window"]
+    start = pd.Timestamp(window["start"])
+    end = pd.Timestamp(window["end"])
+    return _collapse(
+        [
+            e
+            for e in context.get("key_events", [])
+            if e["kind"] in RESOLUTION_KINDS
+            and start < pd.Timestamp(e["ts"]) <= end + RESOLUTION_TAIL
+        ]
+    )
+
+
+def start_evidence(context: dict) -> dict | None:
+    """The first failure line at the window start: the first 5xx, error or candidate sighting."""
+    start = pd.Timestamp(context["window"]["start"])
+    lines = [
+        e
+        for e in context.get("key_events", [])
+        if e["kind"] in ("first_5xx", "first_error") and e.get("file")
+    ]
+    for candidate in context.get("root_cause_candidates", [])[:3]:
+        lines.extend({**e, "kind": "candidate"} for e in candidate["evidence"][:1])
+    near = [e for e in lines if abs(pd.Timestamp(e["ts"]) - start) <= EDGE_SLACK]
+    return min(near, key=lambda e: (pd.Timestamp(e["ts"]), e["file"]), default=None)
+
+
+def end_evidence(context: dict) -> dict | None:
+    """The last change the logs show at or before the window end (within a few minutes)."""
+    end = pd.Timestamp(context["window"]["end"])
+    near = [
+        e
+        for e in context.get("key_events", [])
+        if e.get("file")
+        and e["kind"] in RESOLUTION_KINDS
+        and end - EDGE_SLACK <= pd.Timestamp(e["ts"]) <= end
+    ]
+    return max(near, key=lambda e: (pd.Timestamp(e["ts"]), e["file"]), default=None)
+
+
+def top_signatures(signatures: list[dict]) -> list[dict]:
+    """New and surging signatures first (most frequent first), then the most frequent others."""
+    ranked = sorted(
+        signatures,
+        key=lambda s: (not (s["new"] or s["surging"]), -s["count"], s["signature"]),
+    )
+    return ranked[:MAX_SIGNATURES]
+
+
+def mermaid_gantt(view: dict) -> str:
+    """A Mermaid gantt of the window and the key events around it (our words only, no log text:
+    Mermaid's own syntax has no escaping for `:` or `;`)."""
+    window = view["window"]
+    lines = [
+        "gantt",
+        "    title Incident timeline (UTC)",
+        "    dateFormat YYYY-MM-DD HH:mm:ss",
+        "    axisFormat %H:%M",
+        "    section Outage",
+        f"    Outage window :crit, outage, {_mermaid_time(window['start'])},"
+        f" {_mermaid_time(window['end'])}",
+    ]
+    marks = [(e, "Trigger?") for e in view["trigger_events"]]
+    marks += [(e, "Resolution") for e in view["resolution_events"]]
+    peak = window.get("peak") or {}
+    if peak.get("at"):
+        marks.append(({"ts": peak["at"], "kind": "peak", "service": None}, "Outage"))
+    seen: set[tuple[str, str]] = set()
+    sections: dict[str, list[str]] = {}
+    for event, section in sorted(marks, key=lambda m: m[0]["ts"]):
+        label = _mermaid_label(event)
+        if (section, label) in seen or len(seen) >= MAX_MERMAID:
+            continue
+        seen.add((section, label))
+        when = _mermaid_time(event["ts"])
+        sections.setdefault(section, []).append(
+            f"    {label} :milestone, m{len(seen)}, {when}, {when}"
+        )
+    for section in ("Trigger?", "Outage", "Resolution"):
+        if section in sections:
+            if section != "Outage":
+                lines.append(f"    section {section}")
+            lines.extend(sections[section])
+    return "\n".join(lines)
+
+
+def _mermaid_time(iso: str) -> str:
+    return iso[:19].replace("T", " ")
+
+
+def _mermaid_label(event: dict) -> str:
+    label = event["kind"].replace("_", " ")
+    service = _MERMAID_UNSAFE.sub("", event.get("service") or "").strip()
+    return f"{label} ({service})" if service else label
+
+
+def _collapse(events: list[dict]) -> list[dict]:
+    """Consecutive events of one kind with the same text become one row with a count."""
+    rows: list[dict] = []
+    for event in events:
+        last = rows[-1] if rows else None
+        if last and last["kind"] == event["kind"] and last["text"] == event["text"]:
+            last["count"] += 1
+            last["last_ts"] = event["ts"]
+            continue
+        rows.append({**event, "count": 1, "last_ts": None})
+    return rows[:MAX_ROWS]
