@@ -13,12 +13,35 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.schema import STRING
 from pipeline.series import is_request
 
 TOP_CANDIDATES = 10
 EVIDENCE_LINES = 3
 LEAD = pd.Timedelta(minutes=10)  # how long before the window a cause may show first
 KEY_EVENT_BONUS = 0.15
+# Key events that are causes more often than consequences; a restart or a start line usually
+# follows the cause, and an upstream timeout is how a proxy reports one.
+CAUSE_KINDS = frozenset(
+    {
+        "oom_kill",
+        "segfault",
+        "exception",
+        "crash",
+        "disk_full",
+        "pool_exhausted",
+        "tls_error",
+        "deploy",
+        "config_reload",
+        "link_down",
+    }
+)
+# Words that make a line an error whatever level its format gave it (a syslog line without a
+# priority is "info" even when it says "error: could not write").
+ERROR_WORDS = (
+    r"(?i)\b(?:error|errors|fail|failed|failure|fatal|panic|exception|traceback|refused|denied"
+    r"|killed|cannot|could not|unable to|no space left|out of memory)\b|\w(?-i:Error|Exception)\b"
+)
 WEIGHTS = {"early": 0.35, "new": 0.30, "tracking": 0.20, "severity": 0.15, "first": 0.10}
 SEVERITY_WEIGHT = {
     "debug": 0.1,
@@ -69,7 +92,7 @@ def rank_candidates(
             "text": events["message"].fillna("").to_numpy(dtype=object),
             "severity": events["severity"].astype(str).to_numpy(dtype=object),
             "key": (
-                key_event_kinds.reindex(events.index).notna().to_numpy()
+                key_event_kinds.reindex(events.index).isin(list(CAUSE_KINDS)).to_numpy()
                 if key_event_kinds is not None
                 else np.zeros(len(events), bool)
             ),
@@ -78,6 +101,10 @@ def rank_candidates(
     if frame.empty:
         return []
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    worded = pd.Series(frame["text"], dtype=STRING).str.contains(ERROR_WORDS, regex=True)
+    frame.loc[
+        worded.fillna(False).to_numpy(dtype=bool) & _below_error(frame["severity"]), "severity"
+    ] = "error"
     frame = frame.sort_values(["ts", "file", "line"], kind="stable")
     frame["near"] = (frame["ts"] >= start - lead) & (frame["ts"] < end)
     frame["far_before"] = frame["ts"] < start - lead
@@ -212,6 +239,12 @@ def _reason(row, start: pd.Timestamp) -> str:
     if row.key_bonus:
         parts.append("a key event")
     return "; ".join(parts)
+
+
+def _below_error(levels: pd.Series) -> np.ndarray:
+    order = list(SEVERITY_WEIGHT)
+    rank = levels.map({name: i for i, name in enumerate(order)}).fillna(1)
+    return (rank < order.index("error")).to_numpy(dtype=bool)
 
 
 def _worst(levels: pd.Series) -> str:

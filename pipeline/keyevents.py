@@ -135,6 +135,17 @@ RULES: tuple[KeyRule, ...] = (
         "Read timeout on socket to db-1:5432",
     ),
     rule(
+        "exception",
+        "exception",
+        r"^\s*(?-i:([\w$]+\.)*\w*(Error|Exception|Exit))(:|$)|\bunhandled exception\b|^panic: "
+        r"|uncaught exception|^Traceback \(most recent call last\)",
+        "KeyError: 'DATABASE_URL'",
+        "java.lang.IllegalStateException: Connection pool shut down",
+        "Unhandled exception on GET /api/orders/8812 (request_id=ab12)",
+        "panic: runtime error: invalid memory address or nil pointer dereference",
+        "Traceback (most recent call last):",
+    ),
+    rule(
         "link",
         "link_down",
         r"link (is )?down|nic link is down|carrier lost|link becomes not ready",

@@ -33,7 +33,8 @@ MIN_FAILURES = 3  # per bucket: fewer is noise whatever the ratio
 POISSON_Z = 4.0  # how many standard deviations of chance an excess must exceed
 COLLAPSE_SHARE = 0.2  # requests at or below this share of the median bucket are a collapse
 MIN_TRAFFIC = 5.0  # median requests per bucket needed before silence means anything
-LATENCY_FACTOR = 2.0
+LATENCY_FACTOR = 3.0  # p95 this many times its median is a degradation...
+SLOW_MS = 1000.0  # ...and only when it is also slow enough for a person to notice
 MAD_TO_SIGMA = 1.4826
 
 
@@ -113,11 +114,9 @@ def flag_buckets(series: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
     timed = p95.notna() & (requests >= MIN_FAILURES)
     base_p95 = float(p95[timed].median()) if timed.any() else float("nan")
     p95_spread = MAD_TO_SIGMA * float((p95[timed] - base_p95).abs().median()) if timed.any() else 0
+    slow_ms = max(LATENCY_FACTOR * base_p95, SLOW_MS) if timed.any() else float("nan")
     flag_latency = (
-        timed
-        & (p95 > LATENCY_FACTOR * base_p95)
-        & (p95 > base_p95 + POISSON_Z * p95_spread)
-        & (base_p95 > 0)
+        timed & (p95 > slow_ms) & (p95 > base_p95 + POISSON_Z * p95_spread) & (base_p95 > 0)
     ).fillna(False)
 
     flags = pd.DataFrame(
@@ -136,6 +135,7 @@ def flag_buckets(series: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
         "error_limit": float(error_limit),
         "requests": base_requests,
         "latency_p95": base_p95,
+        "slow_ms": slow_ms,
     }
     return flags, baseline
 
@@ -160,7 +160,7 @@ def detect_windows(
     run_starts = np.concatenate([[positions[0]], positions[breaks + 1]])
     run_ends = np.concatenate([positions[breaks], [positions[-1]]])
 
-    context = _EventContext.of(events)
+    context = _EventContext.of(events, baseline["slow_ms"])
     kept: list[Window] = []
     rejected: list[Window] = []
     for first, last in zip(run_starts, run_ends, strict=True):  # one iteration per run: few
@@ -231,12 +231,17 @@ class _EventContext:
     good_requests: np.ndarray
     requests: np.ndarray
     errors: np.ndarray
+    slow_requests: np.ndarray  # took longer than the baseline's `slow_ms`
+    fast_requests: np.ndarray  # timed and not slow
 
     @classmethod
-    def of(cls, events: pd.DataFrame) -> _EventContext:
+    def of(cls, events: pd.DataFrame, slow_ms: float = float("nan")) -> _EventContext:
         ts = events["ts"]
         request = is_request(events)
         failed = is_failed_request(events)
+        duration = events["duration_ms"].astype(float)
+        timed = request & duration.notna() & bool(np.isfinite(slow_ms))
+        slow = (timed & (duration > slow_ms)).fillna(False).astype(bool)
 
         def sorted_ns(mask: pd.Series) -> np.ndarray:
             return np.sort(ts[mask].to_numpy(dtype="datetime64[ns]").astype(np.int64))
@@ -246,6 +251,8 @@ class _EventContext:
             good_requests=sorted_ns(request & ~failed),
             requests=sorted_ns(request),
             errors=sorted_ns(is_error(events)),
+            slow_requests=sorted_ns(slow),
+            fast_requests=sorted_ns(timed.fillna(False).astype(bool) & ~slow),
         )
 
 
@@ -284,10 +291,11 @@ def _refine_start(
     """First failure in the first bucket, or where the silence began."""
     lo, hi = _ns(bucket), _ns(bucket + width)
     candidates = []
+    around = (_ns(bucket - width), hi + _ns_delta(width))
     if row["flag_5xx"]:
-        candidates.append(
-            _change_point(ctx, _ns(bucket - width), hi + _ns_delta(width), rising=True)
-        )
+        candidates.append(_change_point(ctx.bad_requests, ctx.good_requests, *around, rising=True))
+    if row["flag_latency"]:
+        candidates.append(_change_point(ctx.slow_requests, ctx.fast_requests, *around, rising=True))
     if row["flag_errors"]:
         candidates.append(_first_in(ctx.errors, lo, hi))
     if row["flag_collapse"]:
@@ -304,9 +312,12 @@ def _refine_end(
     """The first good request after the last failure, or the first request after the silence."""
     lo, hi = _ns(bucket), _ns(bucket + width)
     candidates = []
+    around = (_ns(bucket - width), hi + _ns_delta(width))
     if row["flag_5xx"]:
+        candidates.append(_change_point(ctx.bad_requests, ctx.good_requests, *around, rising=False))
+    if row["flag_latency"]:
         candidates.append(
-            _change_point(ctx, _ns(bucket - width), hi + _ns_delta(width), rising=False)
+            _change_point(ctx.slow_requests, ctx.fast_requests, *around, rising=False)
         )
     if row["flag_errors"]:
         last_error = _last_in(ctx.errors, lo, hi)
@@ -368,7 +379,7 @@ def _signals(
     p95 = rows["latency_p95"].astype(float)
     mask = run_flags["flag_latency"].to_numpy()
     if measured:
-        mask = (p95 > LATENCY_FACTOR * baseline["latency_p95"]).fillna(False).to_numpy()
+        mask = (p95 > baseline["slow_ms"]).fillna(False).to_numpy()
     if mask.any():
         at = p95[mask].idxmax()
         peak, base = float(p95[mask].max()), baseline["latency_p95"]
@@ -410,21 +421,28 @@ def _score(
 
 
 def _between_first_and_last(served: pd.Series) -> pd.Series:
+    """Buckets strictly inside the traffic span: the first and last are partial by construction
+    (the log starts or stops mid-bucket), so their low counts are not a collapse."""
     if not served.any():
         return served & False
     seen_before = served.cumsum() > 0
     seen_after = served[::-1].cumsum()[::-1] > 0
-    return seen_before & seen_after
+    inside = seen_before & seen_after
+    positions = np.flatnonzero(inside.to_numpy())
+    inside.iloc[[positions[0], positions[-1]]] = False
+    return inside
 
 
-def _change_point(ctx: _EventContext, lo: int, hi: int, *, rising: bool) -> int | None:
-    """Where the share of failed requests in [lo, hi) jumps (rising) or drops (not rising).
+def _change_point(
+    bad_ns: np.ndarray, good_ns: np.ndarray, lo: int, hi: int, *, rising: bool
+) -> int | None:
+    """Where the share of bad (failed, or slow) requests in [lo, hi) jumps or drops.
 
     A two-segment Bernoulli fit: robust to a stray background 500 just after recovery, which
     "the last 5xx" is not. Returns the time of the first request of the second segment.
     """
-    bad = ctx.bad_requests[(ctx.bad_requests >= lo) & (ctx.bad_requests < hi)]
-    good = ctx.good_requests[(ctx.good_requests >= lo) & (ctx.good_requests < hi)]
+    bad = bad_ns[(bad_ns >= lo) & (bad_ns < hi)]
+    good = good_ns[(good_ns >= lo) & (good_ns < hi)]
     ts = np.concatenate([bad, good])
     if len(ts) < 2:
         return int(ts[0]) if len(ts) else None

@@ -6,17 +6,25 @@ The rules were written without reading the bundles' truth; these tests only chec
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import SAMPLE_LOGS
 
+from parsers.timestamps import TimeOptions
 from pipeline.analysis import analyse
 from pipeline.series import is_failed_request
 from pipeline.sources import ingest
 
 BUNDLES = sorted(p.parent for p in SAMPLE_LOGS.glob("*/truth.json"))
+
+
+def _zone(bundle: Path) -> str:
+    """The `--tz` the bundle's README tells the reader to run with (its servers' zone), else UTC."""
+    found = re.search(r"--tz ([\w/+:-]+)", (bundle / "README.md").read_text(encoding="utf-8"))
+    return found.group(1) if found else "UTC"
 
 
 def _truth(bundle: Path) -> dict:
@@ -26,7 +34,7 @@ def _truth(bundle: Path) -> dict:
 @pytest.fixture(scope="module", params=BUNDLES, ids=[b.name for b in BUNDLES])
 def bundle(request: pytest.FixtureRequest, in_repo_module: Path):
     path = request.param
-    ingested = ingest([path.relative_to(in_repo_module)])
+    ingested = ingest([path.relative_to(in_repo_module)], TimeOptions(tz=_zone(path)))
     return path, _truth(path), ingested.events, analyse(ingested.events)
 
 
