@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,12 +21,15 @@ from pipeline.draftview import draft_view
 from pipeline.errors import PostmortemError
 from pipeline.export import export_format, serialize
 from pipeline.fences import UpdateResult, update_draft
-from pipeline.redact import redact_context
+from pipeline.redact import redact_context, redact_series
 from pipeline.render import Template, load_template, render_draft
 from pipeline.report import build_context
 from pipeline.series import parse_bucket
 from pipeline.sources import FileQuality, FormatRule, ingest, parse_format_rules
 from pipeline.window import parse_range, parse_time
+
+# Free-text columns of the events table that the analysis turns into signatures and excerpts.
+REDACTED_COLUMNS = ("message", "path", "user_agent", "referrer")
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,23 @@ def generated_at(value: str | None) -> dt.datetime:
 
 def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
     """Read the logs under `paths` and render the postmortem draft."""
+    return render_context(draft_context(paths, options), options)
+
+
+def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
+    """The redacted context of the logs under `paths` (what every output is made from)."""
     resolve_zone(options.tz)  # a bad zone is a usage error before any reading
     ingested = ingest(
         paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
     )
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
-    template = draft_template(options) if options.format != "json" else None
+    if options.redact or options.redact_ips:
+        # Before analysis: signatures mask tokens, and a half-masked secret (an AWS key pair
+        # whose key id became `<id>`) would no longer match the rules that redact it afterwards.
+        ingested = replace(ingested, events=_redact_events(ingested.events, options.redact_ips))
+    if options.format != "json":
+        draft_template(options)  # a bad template is an error before the slow part
     if options.chart not in (None, "svg", "png"):
         raise PostmortemError(f"--chart must be svg or png: {options.chart!r}")
     context = build_context(
@@ -96,9 +109,25 @@ def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
     if options.redact or options.redact_ips:
         # Secrets go before anything is written: the draft, the JSON, the chart's labels.
         context = redact_context(context, ips=options.redact_ips)
-    if template is None:
+    return context
+
+
+def _redact_events(events: pd.DataFrame, ips: bool) -> pd.DataFrame:
+    if events.empty:
+        return events
+    clean = events.copy()
+    for column in REDACTED_COLUMNS:
+        if column in clean:
+            clean[column] = redact_series(clean[column], ips=ips).astype(events[column].dtype)
+    return clean
+
+
+def render_context(context: dict, options: DraftOptions) -> Draft:
+    """The draft of an (already redacted) context in `options.format` and template."""
+    if options.format == "json":
         text = json.dumps(context, indent=2, ensure_ascii=False) + "\n"
         return Draft(text=text, context=context)
+    template = draft_template(options)
     chart, chart_path, chart_ref = _chart(context, options, template)
     text = render_draft(draft_view(context, chart=chart_ref), template)
     return Draft(text=text, context=context, chart=chart, chart_path=chart_path)
