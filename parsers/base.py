@@ -13,7 +13,8 @@ timestamps, severity and the line accounting (`events` + `continuation` + `unpar
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,6 +78,24 @@ def register(fmt: LogFormat) -> LogFormat:
             raise ValueError(f"format {fmt.name!r} does not recognise its sample {first!r}")
     _REGISTRY[fmt.name] = fmt
     return fmt
+
+
+@contextmanager
+def extra_formats(formats: Sequence[LogFormat]) -> Iterator[None]:
+    """Make user-defined formats (e.g. `--nginx-log-format`) known for the duration of a run.
+
+    They have no sample lines to check, and they must not outlive the run that asked for them.
+    """
+    added = [fmt for fmt in formats if fmt.name not in _REGISTRY]
+    for fmt in formats:
+        if fmt.name in _REGISTRY and _REGISTRY[fmt.name] is not fmt:
+            raise ValueError(f"format {fmt.name!r} is already registered")
+        _REGISTRY[fmt.name] = fmt
+    try:
+        yield
+    finally:
+        for fmt in added:
+            _REGISTRY.pop(fmt.name, None)
 
 
 def registered() -> list[LogFormat]:

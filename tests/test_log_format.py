@@ -109,3 +109,13 @@ def test_upstreaminfo_reads_the_whole_ingress_sample() -> None:
     assert (retried["client_ip"], retried["duration_ms"]) == ("192.168.64.14", 1.0)
     counts = events["severity"].value_counts()
     assert counts[counts > 0].to_dict() == {"info": 25, "warning": 2, "error": 2}
+
+
+def test_extra_formats_are_known_only_inside_their_run() -> None:
+    from parsers.base import extra_formats, get_format
+
+    custom = compile_log_format('$remote_addr [$time_local] "$request" $status', name="team_fmt")
+    with extra_formats([custom]):
+        assert get_format("team_fmt") is custom
+    with pytest.raises(KeyError):
+        get_format("team_fmt")
