@@ -36,7 +36,9 @@ TRIGGER_KINDS = frozenset(
 RESOLUTION_KINDS = frozenset({"deploy", "config_reload", "restart", "link_up", "recovery"})
 RESOLUTION_TAIL = pd.Timedelta(minutes=10)
 EDGE_SLACK = pd.Timedelta(minutes=5)
+START_SLACK = pd.Timedelta(seconds=5)
 MAX_ROWS = 12
+UNKNOWN_SERVICE = "(unknown)"  # how pipeline/impact.py names events without a service
 MAX_SIGNATURES = 15
 MAX_MERMAID = 12
 _MERMAID_UNSAFE = re.compile(r"[^A-Za-z0-9 ._/-]+")
@@ -55,6 +57,12 @@ def draft_view(context: dict, *, chart: str | None = None) -> dict:
     view["top_signatures"] = top_signatures(context.get("signatures", []))
     view["mermaid"] = mermaid_gantt(view) if window else ""
     view["tz_notes"] = [s for s in context.get("sources", []) if s.get("tz_assumed")]
+    by_service = (context.get("impact") or {}).get("error_events_by_service") or {}
+    named = sorted(
+        ((count, name) for name, count in by_service.items() if name != UNKNOWN_SERVICE),
+        key=lambda item: (-item[0], item[1]),
+    )
+    view["top_error_service"] = named[0][1] if named else None
     view["request_sources"] = [
         s["path"] for s in context.get("sources", []) if is_access_format(s.get("format") or "")
     ]
@@ -62,17 +70,21 @@ def draft_view(context: dict, *, chart: str | None = None) -> dict:
 
 
 def trigger_events(context: dict) -> list[dict]:
-    """Changes and failures from `LEAD_TIME` before the window start to one bucket into it."""
-    window = context["window"]
-    start = pd.Timestamp(window["start"])
-    until = start + pd.Timedelta(seconds=window.get("bucket_s") or 60)
-    return _collapse(
-        [
-            e
-            for e in context.get("key_events", [])
-            if e["kind"] in TRIGGER_KINDS and start - LEAD_TIME <= pd.Timestamp(e["ts"]) <= until
-        ]
-    )
+    """Changes and failures from `LEAD_TIME` before the window start to just after it (the
+    start is the first failure, which can share its second with the crash that caused it)."""
+    start = pd.Timestamp(context["window"]["start"])
+    until = start + START_SLACK
+    return [
+        {**row, "before_start": pd.Timestamp(row["ts"]) < start}
+        for row in _collapse(
+            [
+                e
+                for e in context.get("key_events", [])
+                if e["kind"] in TRIGGER_KINDS
+                and start - LEAD_TIME <= pd.Timestamp(e["ts"]) <= until
+            ]
+        )
+    ]
 
 
 def resolution_events(context: dict) -> list[dict]:
@@ -91,7 +103,7 @@ def resolution_events(context: dict) -> list[dict]:
 
 
 def start_evidence(context: dict) -> dict | None:
-    """The first failure line at the window start: the first 5xx, error or candidate sighting."""
+    """The failure line nearest the window start: the first 5xx, error or candidate sighting."""
     start = pd.Timestamp(context["window"]["start"])
     lines = [
         e
@@ -101,7 +113,11 @@ def start_evidence(context: dict) -> dict | None:
     for candidate in context.get("root_cause_candidates", [])[:3]:
         lines.extend({**e, "kind": "candidate"} for e in candidate["evidence"][:1])
     near = [e for e in lines if abs(pd.Timestamp(e["ts"]) - start) <= EDGE_SLACK]
-    return min(near, key=lambda e: (pd.Timestamp(e["ts"]), e["file"]), default=None)
+    return min(
+        near,
+        key=lambda e: (abs(pd.Timestamp(e["ts"]) - start), pd.Timestamp(e["ts"]), e["file"]),
+        default=None,
+    )
 
 
 def end_evidence(context: dict) -> dict | None:
@@ -145,21 +161,22 @@ def mermaid_gantt(view: dict) -> str:
     if peak.get("at"):
         marks.append(({"ts": peak["at"], "kind": "peak", "service": None}, "Outage"))
     seen: set[tuple[str, str]] = set()
-    sections: dict[str, list[str]] = {}
+    sections: dict[str, list[tuple[str, str]]] = {}
     for event, section in sorted(marks, key=lambda m: m[0]["ts"]):
         label = _mermaid_label(event)
         if (section, label) in seen or len(seen) >= MAX_MERMAID:
             continue
         seen.add((section, label))
-        when = _mermaid_time(event["ts"])
-        sections.setdefault(section, []).append(
-            f"    {label} :milestone, m{len(seen)}, {when}, {when}"
-        )
+        sections.setdefault(section, []).append((label, _mermaid_time(event["ts"])))
+    number = 0
     for section in ("Trigger?", "Outage", "Resolution"):
-        if section in sections:
-            if section != "Outage":
-                lines.append(f"    section {section}")
-            lines.extend(sections[section])
+        if section not in sections:
+            continue
+        if section != "Outage":
+            lines.append(f"    section {section}")
+        for label, when in sections[section]:
+            number += 1
+            lines.append(f"    {label} :milestone, m{number}, {when}, {when}")
     return "\n".join(lines)
 
 

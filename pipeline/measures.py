@@ -18,6 +18,8 @@ import pandas as pd
 # How far before the window a key event may be and still count as part of the incident: a bad
 # deploy or a config reload often precedes the first failure by minutes.
 LEAD_TIME = pd.Timedelta(minutes=30)
+CHANGES = frozenset({"deploy", "config_reload"})
+CHANGE_SLACK = pd.Timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,8 @@ def suggest_measures(context: dict) -> list[dict]:
     """Suggestions for the draft, in a stable order: by finding as first seen, then by table order.
 
     Only key events from `LEAD_TIME` before the window to its end count (a deploy last week is
-    not this incident's), and the top three candidates' signatures; no window, no suggestions.
+    not this incident's; changes only up to the window start), and the top three candidates'
+    signatures; no window, no suggestions.
     """
     window = context.get("window")
     if not window:
@@ -151,7 +154,9 @@ def suggest_measures(context: dict) -> list[dict]:
     for event in context.get("key_events", []):
         finding = KIND_FINDINGS.get(event["kind"])
         ts = pd.Timestamp(event["ts"])
-        if finding and start - LEAD_TIME <= ts <= end and finding not in found:
+        # A change during the outage is usually the fix (a rollback, a restart), not the cause.
+        last = start + CHANGE_SLACK if finding in CHANGES else end
+        if finding and start - LEAD_TIME <= ts <= last and finding not in found:
             found[finding] = _because(event, event["kind"])
     for candidate in context.get("root_cause_candidates", [])[:3]:
         for hint in HINTS:

@@ -83,7 +83,7 @@ def test_force_overwrites_and_reports_the_window(small_bundle: Path, tmp_path: P
     assert result.exit_code == 0, result.output
     text = output.read_text()
     assert text.startswith("<!-- postmortem:template name=default -->\n# Postmortem")
-    assert "- **Start:** 2024-03-14 02:20:07 UTC: first failure `" in text
+    assert "- **Start:** 2024-03-14 02:20:07 UTC: first failed request `" in text
     assert "access.log:201` `GET /api/cart -> 502`" in text
     assert "- **End:** 2024-03-14 02:30:07 UTC: failures back to their baseline" in text
     assert "100 of 100 requests failed (100.0 %)" in text
