@@ -3,14 +3,19 @@ escaping of hostile logs in every format, determinism, exit codes, the job summa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from pipeline import api
 from pipeline.cli import app
+from pipeline.fences import update_draft
 
 runner = CliRunner()
 HOSTILE = ROOT / "tests" / "data" / "hostile"
@@ -297,3 +302,51 @@ def test_json_is_the_context(bundle: Path, tmp_path: Path) -> None:
     context = json.loads(out.read_text())
     assert context["incident"] is True
     assert len(context["series"]["ts"]) == len(context["series"]["requests"])
+
+
+_RENDERS: dict[str, str] = {}
+
+
+def _real_drafts() -> tuple[str, str]:
+    """A real draft of the hostile bundle and a re-render with a later clock (cached)."""
+    if not _RENDERS:
+        for key, day in (("old", 15), ("new", 16)):
+            options = api.DraftOptions(
+                generated_at=dt.datetime(2024, 3, day, tzinfo=dt.UTC),
+                window=HOSTILE_WINDOW,
+                output_name="P.md",
+                chart=None,
+            )
+            _RENDERS[key] = api.draft([HOSTILE], options).text
+    return _RENDERS["old"], _RENDERS["new"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10_000), st.sampled_from(["insert", "replace"])
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_random_human_edits_of_a_real_draft_survive_update(edits: list[tuple[int, str]]) -> None:
+    old, new = _real_drafts()
+    lines = old.split("\n")
+    typed = []
+    for number, (position, how) in enumerate(edits):
+        index = position % len(lines)
+        if lines[index].startswith("<!-- ") or lines[index].startswith("```"):
+            continue  # fence markers and code fences are the machine's; editing them unfences
+        text = f"human note {number} ✓"
+        typed.append(text)
+        if how == "insert":
+            lines.insert(index, text)
+        else:
+            lines[index] = text
+    edited = "\n".join(lines)
+    result = update_draft(edited, new)
+    for text in typed:
+        assert result.text.count(text) == edited.count(text)
+    assert "at 2024-03-16T00:00:00Z" in result.text or "provenance" in result.kept_edited
