@@ -16,6 +16,7 @@ from pipeline.catalog import builtin_templates
 from pipeline.check import check_draft
 from pipeline.config import load_config
 from pipeline.errors import PostmortemError
+from pipeline.render import human_duration
 from pipeline.stepsummary import step_summary
 
 app = typer.Typer(
@@ -252,7 +253,7 @@ def _summary(context: dict, output: Path | None) -> str:
     if window:
         lines.append(
             f"Outage window: {window['start']} -> {window['end']}"
-            f" ({window['duration_s'] // 60} min),"
+            f" ({human_duration(window['duration_s'])}),"
             f" {(context['impact'] or {}).get('failed_requests', 0)} failed requests."
         )
     else:
