@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from parsers.base import extra_formats
+from parsers.log_format import compile_log_format
 from parsers.timestamps import TimeOptions, resolve_zone
 from pipeline.analysis import AnalysisOptions
 from pipeline.chart import ChartInput, render_chart
@@ -25,7 +27,7 @@ from pipeline.redact import redact_context, redact_series
 from pipeline.render import Template, load_template, render_draft
 from pipeline.report import build_context
 from pipeline.series import parse_bucket
-from pipeline.sources import FileQuality, FormatRule, ingest, parse_format_rules
+from pipeline.sources import FileQuality, FormatRule, Ingested, ingest, parse_format_rules
 from pipeline.window import parse_range, parse_time
 
 # Free-text columns of the events table that the analysis turns into signatures and excerpts.
@@ -39,6 +41,7 @@ class DraftOptions:
     generated_at: dt.datetime | None = None
     template: str | None = None  # built-in name or file; None: `default`, or `html` for HTML
     format_for: tuple[FormatRule, ...] = ()  # (glob, format name) from --format-for
+    nginx_log_format: str | None = None  # a `log_format` from nginx.conf, compiled into a format
     bucket: str | None = None  # --bucket, e.g. "30s"; adaptive when None
     since: str | None = None  # --since / --until: ISO 8601, naive = UTC
     until: str | None = None
@@ -87,9 +90,7 @@ def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
 def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
     """The redacted context of the logs under `paths` (what every output is made from)."""
     resolve_zone(options.tz)  # a bad zone is a usage error before any reading
-    ingested = ingest(
-        paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
-    )
+    ingested = read_logs(paths, options)
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
     if options.redact or options.redact_ips:
@@ -235,6 +236,19 @@ class ReadOptions:
     tz: str = "UTC"
     year: int | None = None
     format_for: tuple[FormatRule, ...] = ()
+    nginx_log_format: str | None = None
+
+
+def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ingested:
+    """Ingest `paths` with the time and format choices every command shares.
+
+    A `--nginx-log-format` is compiled into a format that detection considers for this run only.
+    """
+    custom = [compile_log_format(options.nginx_log_format)] if options.nginx_log_format else []
+    with extra_formats(custom):
+        return ingest(
+            paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
+        )
 
 
 def format_rules(values: Sequence[str] | None) -> tuple[FormatRule, ...]:
@@ -253,16 +267,12 @@ def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> 
     """The normalised events of `paths`, serialised in the format `output`'s suffix names."""
     kind = export_format(output)  # a bad suffix is a usage error before any reading
     resolve_zone(options.tz)
-    ingested = ingest(
-        paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
-    )
+    ingested = read_logs(paths, options)
     return Exported(serialize(ingested.events, kind), len(ingested.events), ingested.files)
 
 
 def inspect(paths: Sequence[Path], options: ReadOptions) -> list[FileQuality]:
     """How each file under `paths` reads: format, line accounting, time range, zone assumed."""
     resolve_zone(options.tz)
-    ingested = ingest(
-        paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
-    )
+    ingested = read_logs(paths, options)
     return ingested.files

@@ -41,6 +41,14 @@ FormatForOption = Annotated[
         help="Read files matching GLOB with FORMAT instead of detecting it (repeatable).",
     ),
 ]
+NginxLogFormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--nginx-log-format",
+        metavar="LOG_FORMAT",
+        help="The log_format string (or whole directive) from nginx.conf, for custom access logs.",
+    ),
+]
 TzOption = Annotated[
     str,
     typer.Option(help="Zone of timestamps that carry none (IANA name or offset like +02:00)."),
@@ -99,6 +107,7 @@ def draft(
         ),
     ] = None,
     format_for: FormatForOption = None,
+    nginx_log_format: NginxLogFormatOption = None,
     bucket: Annotated[
         str | None,
         typer.Option(help="Bucket width of the series (30s, 1min, 5min); adapts to the span."),
@@ -184,6 +193,7 @@ def draft(
             generated_at=api.generated_at(generated_at),
             template=chosen,
             format_for=api.format_rules(format_for),
+            nginx_log_format=nginx_log_format,
             bucket=bucket,
             since=since,
             until=until,
@@ -278,12 +288,18 @@ def events(
     tz: TzOption = "UTC",
     year: YearOption = None,
     format_for: FormatForOption = None,
+    nginx_log_format: NginxLogFormatOption = None,
 ) -> None:
     """Write the normalised events of PATHS with Elastic Common Schema field names."""
     if output.exists() and not force:
         raise _fail(PostmortemError(f"{output} exists; pass --force to overwrite it"))
     try:
-        options = api.ReadOptions(tz=tz, year=year, format_for=api.format_rules(format_for))
+        options = api.ReadOptions(
+            tz=tz,
+            year=year,
+            format_for=api.format_rules(format_for),
+            nginx_log_format=nginx_log_format,
+        )
         exported = api.export_events(paths, output, options)
     except PostmortemError as error:
         raise _fail(error) from None
@@ -310,13 +326,19 @@ def inspect(
     tz: TzOption = "UTC",
     year: YearOption = None,
     format_for: FormatForOption = None,
+    nginx_log_format: NginxLogFormatOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of text.")
     ] = False,
 ) -> None:
     """Show how each file reads: format, lines, events, unparsed examples, time range, zone."""
     try:
-        options = api.ReadOptions(tz=tz, year=year, format_for=api.format_rules(format_for))
+        options = api.ReadOptions(
+            tz=tz,
+            year=year,
+            format_for=api.format_rules(format_for),
+            nginx_log_format=nginx_log_format,
+        )
         files = api.inspect(paths, options)
     except PostmortemError as error:
         raise _fail(error) from None

@@ -152,3 +152,22 @@ def test_inspect_reports_skipped_files(logs: Path) -> None:
     result = runner.invoke(app, ["inspect", "logs/core"])
     assert result.exit_code == 0, result.output
     assert result.output == "logs/core\n  skipped     binary file\n"
+
+
+def test_nginx_log_format_reads_a_custom_access_log(tmp_path: Path) -> None:
+    log = tmp_path / "custom.log"
+    log.write_text(
+        '203.0.113.9|2024-03-14T02:31:07+00:00|"POST /api/checkout HTTP/1.1"|502|0.250\n'
+        '203.0.113.10|2024-03-14T02:31:08+00:00|"GET / HTTP/1.1"|200|0.004\n'
+    )
+    spec = '$remote_addr|$time_iso8601|"$request"|$status|$request_time'
+    out = tmp_path / "events.jsonl"
+    result = runner.invoke(app, ["events", str(log), "-o", str(out), "--nginx-log-format", spec])
+    assert result.exit_code == 0, result.output
+    first = json.loads(out.read_text().splitlines()[0])
+    assert first["@timestamp"] == "2024-03-14T02:31:07Z"
+    assert first["http.response.status_code"] == 502
+    assert first["event.duration"] == 250_000_000
+    assert first["event.dataset"] == "nginx_custom"
+    without = runner.invoke(app, ["inspect", str(log), "--json"])
+    assert json.loads(without.output)["files"][0]["unparsed"] == 2
