@@ -12,6 +12,14 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+def corpus_file(relative: str) -> Path:
+    """A file of ../shared/corpus, or a clean skip where the corpus is not checked out."""
+    path = CORPUS / relative
+    if not path.exists():
+        pytest.skip(f"corpus file {relative} not available")
+    return path
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

@@ -120,7 +120,10 @@ def test_vrl_logfmt_values(case: dict) -> None:
 
 def test_heroku_router_line_as_an_event() -> None:
     """VRL's `default` key=value case is Heroku's router line: a request with its timings."""
-    case = next(c for c in _jsonl("vrl/parse_key_value.jsonl") if c["case"] == "default")
+    cases = [c for c in _jsonl("vrl/parse_key_value.jsonl") if c["case"] == "default"]
+    if not cases:
+        pytest.skip("corpus file vrl/parse_key_value.jsonl not available")
+    case = cases[0]
     line = "ts=2024-03-14T02:31:07Z " + case["input"]
     events = _parse([line]).events
     assert events["format"].iloc[0] == "logfmt"

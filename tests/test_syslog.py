@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import CORPUS
+from conftest import corpus_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +15,6 @@ import parsers
 from parsers.timestamps import TimeOptions
 from pipeline.schema import validate
 
-LNAV = CORPUS / "lnav" / "test"
 NEW_YEAR = [
     "Dec 31 23:59:58 web-1 cron[7]: (root) CMD (backup)",
     "Dec 31 23:59:59 web-1 kernel: eth0: link down",
@@ -65,7 +64,7 @@ def test_year_from_the_span_of_the_other_sources() -> None:
 
 
 def test_lnav_file_wrapping_december_to_january_rolls_over() -> None:
-    lines = (LNAV / "logfile_syslog.1").read_text("utf-8").splitlines()
+    lines = corpus_file("lnav/test/logfile_syslog.1").read_text("utf-8").splitlines()
     result = _parse(lines, year=2006)
     assert _times(result)[2:] == ["2006-12-03T09:23:38+00:00", "2007-01-03T09:47:02+00:00"]
 
@@ -120,7 +119,8 @@ def test_repeat_is_attributed_to_the_event_it_repeats() -> None:
 
 
 def test_lnav_repeat_without_host_takes_the_previous_program() -> None:
-    lines = (LNAV / "logfile_syslog_with_access_log.0").read_text("utf-8").splitlines()
+    path = corpus_file("lnav/test/logfile_syslog_with_access_log.0")
+    lines = path.read_text("utf-8").splitlines()
     last = _parse(lines, year=2024).events.iloc[-1]
     assert (last["host"], last["service"], last["pid"]) == ("bigproduct-web1", "automount", 7999)
     assert last["message"] == "--- last message repeated 2 times ---"
@@ -216,7 +216,7 @@ def test_rfc5424_leap_second_is_read_as_the_second_before() -> None:
 
 
 def test_lnav_journald_export() -> None:
-    lines = (LNAV / "logfile_journald.json").read_text("utf-8").splitlines()
+    lines = corpus_file("lnav/test/logfile_journald.json").read_text("utf-8").splitlines()
     result = _parse(lines)
     events = result.events
     assert list(events["format"]) == ["journald_json"] * 2
