@@ -39,3 +39,19 @@ def test_draft_matches_golden(context: dict, template: str, update_golden: bool)
     if not golden.exists():
         pytest.fail(f"{golden} is missing: run pytest --update-golden and read it")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def test_cli_draft_of_the_demo_bundle_matches_its_golden(in_repo: Path, tmp_path: Path) -> None:
+    """The command a new user runs gives the golden draft, byte for byte, and its chart."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    output = tmp_path / "POSTMORTEM.md"
+    args = ["draft", "sample_logs/checkout-outage", "-o", str(output)]
+    result = CliRunner().invoke(app, [*args, "--generated-at", "2024-03-15T00:00:00Z"])
+    assert result.exit_code == 0, result.output
+    assert output.read_text(encoding="utf-8") == (GOLDEN / "checkout-outage.default.md").read_text(
+        encoding="utf-8"
+    )
+    assert (tmp_path / "POSTMORTEM.md.assets" / "chart.svg").read_bytes().startswith(b"<?xml")
