@@ -6,8 +6,8 @@ import base64
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -51,6 +51,7 @@ class DraftOptions:
     redact_ips: bool = False  # client IPs become stable pseudonyms
     chart: str | None = "svg"  # "svg", "png", or None for no chart
     output_name: str | None = None  # the draft's file name: Markdown links its chart beside it
+    services: Mapping[str, str] = field(default_factory=dict)  # log name -> team's name (config)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
     ingested = read_logs(paths, options)
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
+    if options.services:
+        ingested = replace(ingested, events=rename_services(ingested.events, options.services))
     if options.redact or options.redact_ips:
         # Before analysis: signatures mask tokens, and a half-masked secret (an AWS key pair
         # whose key id became `<id>`) would no longer match the rules that redact it afterwards.
@@ -111,6 +114,19 @@ def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
         # Secrets go before anything is written: the draft, the JSON, the chart's labels.
         context = redact_context(context, ips=options.redact_ips)
     return context
+
+
+def rename_services(events: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """Give services the names the team uses (`[services]` in the config): `gunicorn` -> `api`.
+
+    Several log names may map to one team name, so the categories are rebuilt, not renamed.
+    """
+    renamed = events.copy()
+    service = renamed["service"].astype(object)
+    renamed["service"] = service.where(~service.isin(list(names)), service.map(names)).astype(
+        "category"
+    )
+    return renamed
 
 
 def _redact_events(events: pd.DataFrame, ips: bool) -> pd.DataFrame:

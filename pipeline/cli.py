@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -61,6 +62,13 @@ YearOption = Annotated[
 class ChartFormat(StrEnum):
     svg = "svg"
     png = "png"
+
+
+def _progress(message: str) -> AbstractContextManager[object]:
+    """A spinner on an interactive terminal; nothing in CI, in pipes or with NO_COLOR set."""
+    if err_console.is_terminal and not os.environ.get("NO_COLOR"):
+        return err_console.status(message)
+    return nullcontext()
 
 
 def _version(value: bool) -> None:
@@ -201,10 +209,12 @@ def draft(
             format=fmt,
             redact=config.redact,
             redact_ips=config.redact_ips,
+            services=config.services,
             chart=None if no_chart else chart.value,
             output_name=output.name if output is not None else None,
         )
-        result = api.draft(paths, options)
+        with _progress("Reading and analysing the logs"):
+            result = api.draft(paths, options)
     except PostmortemError as error:
         raise _fail(error) from None
     text = result.text

@@ -350,3 +350,30 @@ def test_random_human_edits_of_a_real_draft_survive_update(edits: list[tuple[int
     for text in typed:
         assert result.text.count(text) == edited.count(text)
     assert "at 2024-03-16T00:00:00Z" in result.text or "provenance" in result.kept_edited
+
+
+def test_config_services_rename_log_names_in_the_draft(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    lines = [
+        APP.format(
+            minute=m, second=s, level="error" if 20 <= m < 30 else "info", msg="boom"
+        ).replace('"msg"', '"service": "gunicorn", "msg"')
+        for m in range(60)
+        for s in range(0, 60, 10)
+    ]
+    (folder / "app.jsonl").write_text("".join(lines))
+    (tmp_path / "postmortem.toml").write_text('[services]\ngunicorn = "checkout-api"\n')
+    monkeypatch.chdir(tmp_path)
+    result = _draft(str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    by_service = json.loads(result.stdout)["impact"]["error_events_by_service"]
+    assert by_service == {"checkout-api": 60}
+
+
+def test_no_spinner_or_colour_codes_off_a_terminal(bundle: Path) -> None:
+    result = _draft(str(bundle))
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.output
