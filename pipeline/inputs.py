@@ -259,7 +259,9 @@ def _unzstd(raw: bytes) -> bytes:
     except ImportError:
         raise _Unreadable("zstd-compressed; install the zstandard package to read it") from None
     try:
-        return zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+        # read_across_frames: `zstd` appends a frame per write, like multi-member gzip.
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        return reader.read()
     except zstandard.ZstdError as error:
         raise _Unreadable(f"corrupt compressed data ({error})") from None
 

@@ -140,13 +140,20 @@ def test_zstd_when_zstandard_is_installed(tmp_path: Path) -> None:
     assert only(ingest([Path("access.log.zst")]).files).events == 3
 
 
-def test_zstd_without_zstandard_is_skipped_with_the_reason(tmp_path: Path) -> None:
-    try:
-        import zstandard  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("zstandard is installed")
+def test_zstd_reads_every_frame(tmp_path: Path) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    compressor = zstandard.ZstdCompressor()
+    data = compressor.compress(access_text(2).encode()) + compressor.compress(
+        access_text(3).encode()
+    )
+    (tmp_path / "access.log.zst").write_bytes(data)
+    assert only(ingest([Path("access.log.zst")]).files).events == 5
+
+
+def test_zstd_without_zstandard_is_skipped_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # as if it were not installed
     (tmp_path / "access.log.zst").write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 20)
     quality = only(ingest([Path("access.log.zst")]).files)
     assert quality.skipped == "zstd-compressed; install the zstandard package to read it"
