@@ -138,6 +138,9 @@ def signature_stats(
 
     `new`: never seen before the window yet seen in it. `surging`: its rate in the window is
     `SURGE_FACTOR` times its rate outside (and at least `MIN_SURGE` occurrences).
+
+    The per-event work runs on integer codes (signature, file rank, row number): a frame of a
+    million Python strings cost seconds. Text is fetched only for each signature's first row.
     """
     columns = [
         "signature",
@@ -156,17 +159,18 @@ def signature_stats(
     ]
     if events.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    codes, uniques = pd.factorize(signatures, sort=False)
+    file_rank, file_names = file_keys(events["source_file"])
     frame = pd.DataFrame(
         {
-            "signature": signatures.to_numpy(),
-            "ts": events["ts"].to_numpy(dtype="datetime64[ns]"),
-            "file": events["source_file"].astype(str).to_numpy(),
+            "signature": codes,
+            "ts": pd.to_datetime(events["ts"].to_numpy(dtype="datetime64[ns]"), utc=True),
+            "file": file_rank,
             "line": events["line_no"].to_numpy(),
-            "text": events["message"].to_numpy(),
+            "row": np.arange(len(events), dtype=np.int64),
             "severity_rank": events["severity"].cat.codes.to_numpy(),
         }
     )
-    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     if start is not None and end is not None:
         frame["before"] = (frame["ts"] < start).astype(np.int64)
         frame["during"] = ((frame["ts"] >= start) & (frame["ts"] < end)).astype(np.int64)
@@ -183,14 +187,30 @@ def signature_stats(
         after=("after", "sum"),
         first_seen=("ts", "min"),
         last_seen=("ts", "max"),
-        file=("file", "first"),
+        file_row=("row", "first"),
         line=("line", "first"),
-        text=("text", "first"),
         severity_code=("severity_rank", "max"),
-    ).reset_index()
+    )
+    # `first` skips missing values: the first text is that of the first row that has one.
+    has_text = events["message"].notna().to_numpy()[frame["row"].to_numpy()]
+    text_row = frame[has_text].groupby("signature", sort=False)["row"].first()
+    text_row = text_row.reindex(stats.index)
+    text = pd.Series(np.nan, index=stats.index, dtype=object)
+    found = text_row.notna().to_numpy()
+    text[found] = events["message"].iloc[text_row[found].to_numpy(dtype=np.int64)].to_numpy()
+    file_codes = file_rank[stats["file_row"].to_numpy()]
+    stats = stats.assign(
+        signature=pd.Series(uniques.take(stats.index.to_numpy()), index=stats.index).to_numpy(
+            dtype=object
+        ),
+        file=file_names[file_codes],
+        text=text.to_numpy(),
+    ).reset_index(drop=True)
+    for name in ("signature", "file", "text"):
+        stats[name] = stats[name].astype("str")
     levels = events["severity"].cat.categories
     stats["severity"] = [levels[c] if c >= 0 else None for c in stats["severity_code"]]
-    stats = stats.drop(columns="severity_code")
+    stats = stats.drop(columns=["severity_code", "file_row"])
     if start is not None and end is not None:
         inside = max((end - start).total_seconds(), 1.0)
         outside = max((frame["ts"].max() - frame["ts"].min()).total_seconds() - inside, 1.0)
@@ -203,3 +223,20 @@ def signature_stats(
         stats["surging"] = False
     stats = stats.sort_values(["first_seen", "signature"], kind="stable").reset_index(drop=True)
     return stats[columns]
+
+
+def file_keys(source_file: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per event, the rank of its file name in string order, and the names by rank.
+
+    Sorting by the rank sorts as the names would (`astype(str)`, so a missing file is `nan`)
+    without turning a categorical column into a million Python strings.
+    """
+    categorical = source_file.astype("category")
+    names = np.asarray([str(c) for c in categorical.cat.categories] + ["nan"], dtype=object)
+    order = np.argsort(names, kind="stable")
+    unique_names, rank_of_sorted = np.unique(names[order], return_inverse=True)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = rank_of_sorted
+    codes = categorical.cat.codes.to_numpy().astype(np.int64)
+    codes[codes < 0] = len(names) - 1
+    return rank[codes], unique_names
