@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from conftest import CORPUS, SAMPLE_LOGS
 
+from parsers import nginx
 from parsers.timestamps import TimeOptions
 from pipeline.analysis import analyse
 from pipeline.schema import STRING
@@ -159,3 +161,58 @@ def test_signature_stats_match_the_per_event_frame_on_bundles(bundle_events) -> 
 
 def test_signature_stats_match_the_per_event_frame_on_corpus(corpus_events) -> None:
     _check_stats(corpus_events)
+
+
+# --- the access-log parser: arrow kernels and threads vs plain pandas on one thread ----------
+
+
+def _plain_numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[column].astype(object), errors="coerce")
+
+
+def _plain_message(method, path, request, status, out) -> pd.Series:
+    return nginx._message_objects(out["method"], out["path"], request, status)
+
+
+def _plain_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
+    with monkeypatch.context() as patch:
+        patch.setattr(nginx, "_numbers", _plain_numbers)
+        patch.setattr(nginx, "_message", _plain_message)
+        patch.setattr(
+            nginx, "extract_parallel", lambda lines, pattern: pc.extract_regex(lines, pattern)
+        )
+        return ingest(paths, TimeOptions(tz=tz)).events
+
+
+def _threaded_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
+    with monkeypatch.context() as patch:
+        patch.setattr(nginx, "PARALLEL_MIN_LINES", 2)  # force the thread pool even on small files
+        patch.setattr(nginx, "MAX_THREADS", 3)  # an odd chunk count, to check the joins
+        patch.setattr(nginx.os, "cpu_count", lambda: 3)
+        return ingest(paths, TimeOptions(tz=tz)).events
+
+
+@pytest.mark.parametrize("path", BUNDLES, ids=[b.name for b in BUNDLES])
+def test_access_parser_matches_the_plain_path_on_bundles(path, monkeypatch) -> None:
+    tz = _zone(path)
+    plain = _plain_events([path], tz, monkeypatch)
+    pd.testing.assert_frame_equal(ingest([path], TimeOptions(tz=tz)).events, plain)
+    pd.testing.assert_frame_equal(_threaded_events([path], tz, monkeypatch), plain)
+
+
+def test_access_parser_matches_the_plain_path_on_corpus(monkeypatch) -> None:
+    if not CORPUS_LOGS:
+        pytest.skip("corpus folder absent")
+    plain = _plain_events(CORPUS_LOGS, "UTC", monkeypatch)
+    assert (plain["format"].astype(str).str.contains("access|ingress")).sum() > 0
+    pd.testing.assert_frame_equal(ingest(CORPUS_LOGS, TimeOptions()).events, plain)
+    pd.testing.assert_frame_equal(_threaded_events(CORPUS_LOGS, "UTC", monkeypatch), plain)
+
+
+def test_numbers_fall_back_for_what_arrow_cannot_cast() -> None:
+    frame = pd.DataFrame({"bytes": pd.array(["12", None, "99999999999999999999999"], dtype=STRING)})
+    fast = nginx._numbers(frame, "bytes")
+    assert fast.tolist()[0] == 12 and pd.isna(fast.tolist()[1])
+    assert fast.tolist()[2] == pytest.approx(1e23)
