@@ -19,8 +19,9 @@ from conftest import CORPUS, SAMPLE_LOGS
 
 from parsers import nginx
 from parsers.timestamps import TimeOptions
+from pipeline import inputs
 from pipeline.analysis import analyse
-from pipeline.schema import STRING
+from pipeline.schema import COLUMNS, STRING, _concrete, missing_values
 from pipeline.signatures import mask, merge_variable_words, signature_of, signature_stats
 from pipeline.sources import ingest
 
@@ -216,3 +217,70 @@ def test_numbers_fall_back_for_what_arrow_cannot_cast() -> None:
     fast = nginx._numbers(frame, "bytes")
     assert fast.tolist()[0] == 12 and pd.isna(fast.tolist()[1])
     assert fast.tolist()[2] == pytest.approx(1e23)
+
+
+# --- reading: bytes split by numpy and checked by arrow vs decode() + split_lines() ------------
+
+EDGE_BYTES = [
+    b"",
+    b"\n",
+    b"\n\n",
+    b"a",
+    b"a\n",
+    b"a\n\n",
+    b"a\r\nb\r\n",
+    b"a\rb\r",
+    b"a\r\n\r\nb",
+    b"\xef\xbb\xbfbom first\nx",
+    b"\xef\xbb\xbf",
+    b"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5\n",
+    b"bad \xff byte\n",
+    b"surrogate \xed\xa0\x80\n",
+    b"overlong \xc0\xaf\n",
+    b"cut \xe2\x82",
+    b"nul \x00 inside\n",
+    "utf-16 line\n".encode("utf-16"),
+    b"x" * (inputs.MAX_LINE_BYTES + 5) + b"\nshort\n",
+    "é".encode() * (inputs.MAX_LINE_BYTES // 2 + 3) + b"\n",
+]
+
+
+def _plain_split(raw: bytes) -> tuple[pa.Array, int, int]:
+    text, invalid = inputs.decode(raw)
+    lines, truncated = inputs.split_lines(text)
+    return lines, truncated, invalid
+
+
+@pytest.mark.parametrize("raw", EDGE_BYTES, ids=range(len(EDGE_BYTES)))
+def test_split_utf8_matches_decode_and_split(raw: bytes) -> None:
+    fast = inputs.split_utf8(raw)
+    lines, truncated, invalid = _plain_split(raw)
+    if fast is None:  # only text that needs decoding may take the slow path
+        assert invalid > 0 or raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+        return
+    assert invalid == 0
+    assert fast[0].equals(lines) and fast[0].type == pa.string()
+    assert fast[1] == truncated
+
+
+def test_split_utf8_matches_on_every_sample_and_corpus_file() -> None:
+    files = [p for p in SAMPLE_LOGS.rglob("*") if p.is_file()] + CORPUS_LOGS
+    fast_count = 0
+    for path in files:
+        raw = path.read_bytes()
+        fast = inputs.split_utf8(raw)
+        lines, truncated, invalid = _plain_split(raw)
+        if fast is None:
+            assert invalid > 0 or raw[:2] in (b"\xff\xfe", b"\xfe\xff"), path
+            continue
+        fast_count += 1
+        assert fast[0].equals(lines), path
+        assert (fast[1], invalid) == (truncated, 0), path
+    assert fast_count > len(files) // 2
+
+
+def test_missing_columns_built_by_take_equal_a_list_of_nas() -> None:
+    for dtype in COLUMNS.values():
+        for n in (0, 1, 7):
+            expected = pd.array([pd.NA] * n if n else [], dtype=_concrete(dtype))
+            pd.testing.assert_extension_array_equal(missing_values(dtype, n), expected)
