@@ -302,7 +302,13 @@ def _unzstd(raw: bytes) -> bytes:
     try:
         # read_across_frames: `zstd` appends a frame per write, like multi-member gzip.
         reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-        return reader.read()
+        data = reader.read()
+    except zstandard.ZstdError as error:
+        raise _Unreadable(f"corrupt compressed data ({error})") from None
+    if not data:  # a truncated frame decodes to nothing instead of failing
+        raise _Unreadable("corrupt compressed data (truncated zstd frame)")
+    try:
+        return data
     except zstandard.ZstdError as error:
         raise _Unreadable(f"corrupt compressed data ({error})") from None
 
