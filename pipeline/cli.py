@@ -104,9 +104,7 @@ def draft(
             " default UTC or the config file's."
         ),
     ] = None,
-    year: Annotated[
-        int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
-    ] = None,
+    year: YearOption = None,
     generated_at: Annotated[
         str | None,
         typer.Option(
