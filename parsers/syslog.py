@@ -42,7 +42,7 @@ from pipeline.schema import STRING
 # is an application log ("2024-03-14T02:31:07Z INFO started"), not syslog.
 LEVEL_WORDS = (
     "trace", "debug", "dbg", "verbose", "info", "notice", "warn", "warning", "error", "err",
-    "severe", "critical", "crit", "fatal", "alert", "emerg", "emergency",
+    "severe", "critical", "crit", "fatal", "alert", "emerg", "emergency", "panic",
 )  # fmt: skip
 
 

@@ -29,6 +29,7 @@ CAUSE_KINDS = frozenset(
         "exception",
         "crash",
         "disk_full",
+        "disk_error",
         "pool_exhausted",
         "tls_error",
         "deploy",

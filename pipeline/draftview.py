@@ -14,6 +14,7 @@ import re
 import pandas as pd
 
 from pipeline.measures import LEAD_TIME, suggest_measures
+from pipeline.quality import YEAR_RULES
 from pipeline.series import is_access_format
 
 # Changes and failures that can start an outage.
@@ -24,6 +25,7 @@ TRIGGER_KINDS = frozenset(
         "restart",
         "oom_kill",
         "disk_full",
+        "disk_error",
         "pool_exhausted",
         "link_down",
         "crash",
@@ -57,6 +59,7 @@ def draft_view(context: dict, *, chart: str | None = None) -> dict:
     view["top_signatures"] = top_signatures(context.get("signatures", []))
     view["mermaid"] = mermaid_gantt(view) if window else ""
     view["tz_notes"] = [s for s in context.get("sources", []) if s.get("tz_assumed")]
+    view["year_rules"] = YEAR_RULES
     by_service = (context.get("impact") or {}).get("error_events_by_service") or {}
     named = sorted(
         ((count, name) for name, count in by_service.items() if name != UNKNOWN_SERVICE),

@@ -88,6 +88,17 @@ RULES: tuple[KeyRule, ...] = (
         "Disk full: /var is at 100%",
     ),
     rule(
+        "disk_error",
+        "disk_error",
+        r"\bI/O error|Input/output error|\bEIO\b|medium error|blk_update_request: "
+        r"|Buffer I/O error|I/O Error \(sct|controller is down; will reset|EXT4-fs error"
+        r"|XFS \(\S+\): .*(?:I/O|metadata) error",
+        "nvme1n1: I/O Cmd(0x1) @ LBA 1841203712, 256 blocks, I/O Error (sct 0x2 / sc 0x81) DNR",
+        "blk_update_request: I/O error, dev sda, sector 123456 op 0x1:(WRITE)",
+        'PANIC:  could not fdatasync file "pg_wal/0000000100000A1B0000003C": Input/output error',
+        "EXT4-fs error (device sdb1): ext4_find_entry:1455: inode #2: comm ls: reading directory",
+    ),
+    rule(
         "pool_exhausted",
         "pool_exhausted",
         r"pool (is )?exhausted|connection is not available|too many connections"

@@ -62,6 +62,16 @@ MEASURES: dict[str, tuple[Measure, ...]] = {
         Measure("disk_alerts", "Alert on disk and inode usage well before full (e.g. 80 %)"),
         Measure("log_rotation", "Rotate and cap logs (size limits, retention) on every host"),
     ),
+    "disk_error": (
+        Measure(
+            "disk_health_alerts",
+            "Alert on disk I/O errors and SMART/NVMe health, and replace disks that report them",
+        ),
+        Measure(
+            "storage_failover",
+            "Test that the service fails over when its primary's storage fails (drills)",
+        ),
+    ),
     "deploy": (
         Measure(
             "canary",
@@ -106,6 +116,7 @@ KIND_FINDINGS: dict[str, str] = {
     "oom_kill": "oom_kill",
     "pool_exhausted": "pool_exhausted",
     "disk_full": "disk_full",
+    "disk_error": "disk_error",
     "deploy": "deploy",
     "config_reload": "config_reload",
     "connection_error": "upstream_dead",

@@ -23,6 +23,7 @@ import heapq
 import json
 import math
 import random
+import re
 import shutil
 import sys
 import uuid
@@ -363,10 +364,15 @@ def make_truth(bundle: Bundle, window, root, trigger, resolution, summary) -> di
     }
 
 
-def finish(bundle: Bundle, window, root, trigger, resolution, summary, readme) -> dict:
-    """Write the logs, then truth.json and README.md computed from what was written."""
+def finish(bundle: Bundle, window, root, trigger, resolution, summary, readme, extra=None) -> dict:
+    """Write the logs, then truth.json and README.md computed from what was written.
+
+    `extra(bundle)`, if given, returns more truth.json keys, computed after the logs are written.
+    """
     counts = bundle.write()
     truth = make_truth(bundle, window, root, trigger, resolution, summary)
+    if extra is not None:
+        truth.update(extra(bundle))
     root_dir = HERE / bundle.name
     (root_dir / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     stats = {"name": bundle.name, "truth": truth, "lines": counts, "bytes": 0, "describe": bundle.describe}
@@ -2418,6 +2424,694 @@ def quiet_readme(stats, b):
 
 
 # ============================================================================================
+# 8. db-failover (three hosts in three zones; db-1's syslog is the only file of its host, so
+#    its zone can only come from lining its error burst up with the other hosts)
+# ============================================================================================
+
+
+def fmt_iso_off(t: int, off: int) -> str:
+    """`2024-03-14T07:17:16.952+05:30`: local time with its offset, as Python's isoformat writes it."""
+    return f"{_local(t, off):%Y-%m-%dT%H:%M:%S}.{t % 1000:03d}{fmt_off(off)}"
+
+
+def fmt_off(off: int) -> str:
+    return f"{'+' if off >= 0 else '-'}{abs(off) // 60:02d}:{abs(off) % 60:02d}"
+
+
+def jline_off(t: int, off: int, level: str, service: str, msg: str, **extra) -> str:
+    obj = {"ts": fmt_iso_off(t, off), "level": level, "service": service, "msg": msg}
+    obj.update({k: v for k, v in extra.items() if v is not None})
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+PG_VERSION = "PostgreSQL 15.6 (Ubuntu 15.6-1.pgdg22.04+1) on x86_64-pc-linux-gnu, compiled by gcc (Ubuntu 11.4.0-1ubuntu1~22.04) 11.4.0, 64-bit"
+PG_VIP = 'connection to server at "10.0.30.10", port 5432 failed: '
+PG_ERRORS = {
+    "crash": "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.",
+    "down": PG_VIP + "Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?",
+    "starting": PG_VIP + "FATAL:  the database system is starting up",
+    "novip": PG_VIP + "timeout expired",
+}  # fmt: skip
+PG_CRASH_WARNING = (
+    "WARNING:  terminating connection because of crash of another server process#012DETAIL:  The postmaster "
+    "has commanded this server process to roll back the current transaction and exit, because another server "
+    "process exited abnormally and possibly corrupted shared memory.#012HINT:  In a moment you should be able "
+    "to reconnect to the database and repeat your command."
+)
+T_TIMEOUT = "WORKER TIMEOUT"
+
+
+def db_failover() -> dict:
+    name = "db-failover"
+    lb_off, app_off, db_off = -420, 330, 120  # America/Los_Angeles (PDT since 03-10), Asia/Kolkata, Europe/Helsinki (EET)
+    rng = random.Random(2024_0314_08)
+    noise = MinuteNoise(f"{name}-noise")
+    b = Bundle(name)
+    start, end = at("01:00:00"), at("03:00:00")
+    t0 = at("01:47:12.418")  # db-1's data disk starts failing writes
+    panic = t0 + 4_631  # the WAL writer's fdatasync fails: PostgreSQL goes down
+    restart = at("01:55:41.206")  # the on-call restarts the API (it does not help)
+    pstop = at("02:07:58.342")  # the DBA stops Patroni on db-1: the leader key and the VIP go
+    fix = at("02:09:31.118")  # and allows failing over to the lagging replica
+    promoted = at("02:09:43.611")  # db-2 holds the leader key and the VIP 10.0.30.10
+    domain, app, db = "ledger.saltmarsh.example", "app-1", "db-1"
+    upstream = "http://10.0.20.11:8000"
+    access, errlog = "lb-1/nginx/access.log", "lb-1/nginx/error.log"
+    applog, appsys, dbsys = "app-1/app.jsonl", "app-1/syslog", "db-1/syslog"
+    b.describe = {
+        access: "nginx access log, `combined`, **`-0700`** (America/Los_Angeles)",
+        errlog: "nginx error log, **local time −07:00, no zone**",
+        applog: "ledger-api, JSON lines, `ts` with **`+05:30`** (Asia/Kolkata)",
+        appsys: "syslog, RFC 3164, **local time +05:30, no zone, no year** (gunicorn via journald)",
+        dbsys: "syslog, RFC 3164, **local time +02:00, no zone, no year** (kernel, PostgreSQL, Patroni)",
+    }
+    pop = Population(rng, 520, ipv6_share=0.04)
+    conn = Conn(rng, [1402, 1403, 1404, 1405], 3_310_402)
+    kern = Kernel(start - 2_310_447_201)
+    marks_t: dict[str, int] = {}
+
+    def add(path, t, text, mark=None, mark_text=""):
+        if mark:
+            marks_t[mark] = min(marks_t.get(mark, t), t)
+        b.add(path, t, text, mark=mark, mark_text=mark_text)
+
+    def dsys(t, tag, msg, mark=None, mark_text=""):
+        add(dbsys, t, syslog(t, db, tag, msg, db_off), mark, mark_text)
+
+    kern_n = [0]
+
+    def dkern(t, msg, mark=None, mark_text=""):
+        kern_n[0] += 1
+        add(dbsys, t, kern(t, db, msg, db_off, extra_us=(kern_n[0] % 8) * 117 + rng.randrange(0, 90)), mark, mark_text)
+
+    def asys(t, tag, msg, mark=None, mark_text=""):
+        add(appsys, t, syslog(t, app, tag, msg, app_off), mark, mark_text)
+
+    def alog(t, level, msg, mark=None, mark_text="", service="ledger-api", **extra):
+        add(applog, t, jline_off(t, app_off, level, service, msg, **extra), mark, mark_text)
+
+    master = [2147]  # gunicorn's master before the restart, then after it
+
+    def gunicorn(t, pid, level, msg):
+        """gunicorn's own log (stderr -> journald -> rsyslog), with its local-time prefix."""
+        mpid = master[0] if t < restart + 3_000 else master[-1]
+        asys(t, f"gunicorn[{mpid}]", f"[{_local(t, app_off):%Y-%m-%d %H:%M:%S} +0530] [{pid}] [{level}] {msg}")
+
+    # ---- db-1: what PostgreSQL behind the VIP 10.0.30.10 does with a connection -----------------
+    def pg(t, msg, pid="\0", mark=None, mark_text=""):
+        """A PostgreSQL line; `\0` (a new backend) and `\1n`/`\2n` (cycle n's postmaster and startup
+        process) become pids that grow with time once every line is known (see `number_pids`)."""
+        dsys(t, f"postgres[{pid}]", msg, mark, mark_text)
+
+    def number_pids():
+        entries = sorted(b.files[dbsys], key=lambda e: (e[0], e[1]))
+        pid, named, out = 48_112, {}, []
+        for t, seq, text, mark, mark_text in entries:
+            for key in re.findall(r"\x01\d+", text):
+                if key not in named:
+                    pid += rng.choice((2, 3, 4, 6))
+                    named[key], named["\x02" + key[1:]] = pid, pid + 3
+                    pid += 3
+            for key, value in named.items():
+                text = text.replace(key + "]", f"{value}]").replace(key + ")", f"{value})")
+            while "[\0]" in text:
+                pid += rng.choice((1, 1, 2, 3, 5))
+                text = text.replace("[\0]", f"[{pid}]", 1)
+            out.append((t, seq, text, mark, mark_text))
+        b.files[dbsys] = out
+
+    def patroni(t, msg, mark=None, mark_text=""):
+        dsys(t, "patroni[1102]", msg, mark, mark_text)
+
+    ticks = range(start + 6_140, end, 10_000)  # Patroni's loop on db-1 (loop_wait 10 s)
+    states = [(start, "up"), (panic, "down")]
+    cycles = []  # (Patroni tick, postmaster start, accepting (and rejecting) from, startup fails at)
+    t = panic + 150
+    for tick in ticks:
+        if tick < t:
+            continue
+        if tick + 9_000 >= pstop:
+            break
+        pm_start = tick + rng.randrange(180, 420)
+        listening = pm_start + rng.randrange(60, 140)
+        fails = listening + rng.randrange(2_800, 7_400)
+        states += [(listening, "starting"), (fails, "down")]
+        cycles.append((tick, pm_start, listening, fails))
+        t = fails + 200
+    states += [(pstop + 1_130, "novip"), (promoted, "up")]
+    state_at = [s for s, _ in states]
+
+    def db_state(t):
+        return states[bisect.bisect_right(state_at, t) - 1][1]
+
+    def starting_up(t):
+        pg(t, "FATAL:  the database system is starting up")
+
+    # ---- traffic ----------------------------------------------------------------------------
+    def rate(t):
+        h = (t - start) / 3.6e6
+        return (1.25 - 0.12 * h) * noise(t) * (1 + 0.06 * math.sin(h * 3.3))
+
+    def inv():
+        return f"INV-2024-{rng.randrange(1, 4800):05d}"
+
+    def pick():
+        d = f"https://{domain}"
+        kind, method, path = weighted(rng, [
+            (9, ("page", "GET", rng.choice(["/", "/app/", "/app/invoices", f"/app/invoices/{inv()}", "/app/customers", "/login"]))),
+            (16, ("static", "GET", rng.choice(["/assets/index-3b7f0c2e.js", "/assets/vendor-9a41d6b3.js", "/assets/index-e2c5a718.css",
+                                               "/assets/inter-latin-400.woff2", "/favicon.ico", "/assets/logo-saltmarsh.svg"]))),
+            (17, ("api", "GET", f"/api/v1/invoices?status={rng.choice(['open', 'open', 'overdue', 'draft', 'paid'])}&page={rng.choice([1, 1, 1, 2, 3])}")),
+            (13, ("api", "GET", f"/api/v1/invoices/{inv()}")),
+            (8, ("api", "GET", "/api/v1/dashboard/summary")),
+            (7, ("api", "GET", f"/api/v1/customers/{rng.randrange(100, 2400)}")),
+            (7, ("api", "GET", "/api/v1/me")),
+            (5, ("api", "GET", "/api/v1/notifications?unread=1")),
+            (4, ("api", "POST", "/api/v1/invoices")),
+            (3, ("api", "PATCH", f"/api/v1/invoices/{inv()}")),
+            (2, ("api", "POST", f"/api/v1/invoices/{inv()}/send")),
+            (3, ("api", "POST", "/api/v1/payments")),
+        ])  # fmt: skip
+        if kind == "api":
+            ref = rng.choice([f"{d}/app/invoices", f"{d}/app/", f"{d}/app/customers", f"{d}/app/invoices/{inv()}"])
+        elif path in ("/", "/login"):
+            ref = weighted(rng, EXTERNAL_REFS)
+        else:
+            ref = f"{d}/app/"
+        return kind, method, path, ref
+
+    items = [(a, ("user", pop.pick())) for a in arrivals(rng, start, end, rate)]
+    items += scanner_items(rng, pop, start, end, 900)
+    items += [(a, ("bot", who)) for a, who, _, _ in bots_and_monitors(rng, pop, start, end, domain, shop_like=False)]
+    items.sort(key=lambda x: x[0])
+
+    # ---- ledger-api on app-1: 5 gunicorn sync workers, one PostgreSQL connection each --------
+    # GETs reconnect with backoff 1, 2, 4, 8, 16 s (6 tries: longer than gunicorn's 30 s timeout);
+    # writes try twice, 1 s apart, then answer 503. nginx on lb-1: proxy_read_timeout 60 s.
+    next_pid = [2290]
+
+    def new_pid():
+        next_pid[0] += rng.randrange(1, 4)
+        return next_pid[0]
+
+    workers = [[start, 2151 + 3 * i, False] for i in range(5)]  # free at, pid, saw a db error
+    listen_closed, relisten = restart + 45, restart + 5_380
+    cut = restart + 3_000  # systemd's SIGKILL (TimeoutStopSec=3)
+    rebooted = [False]
+    old_pids: list[int] = []
+    boots: list[tuple[int, int]] = []
+    kills: list[tuple[int, int, int, int]] = []  # (kill, old pid, new pid, booted)
+    killed_at_restart: list[int] = []
+    reqs: list[tuple[Req, str | None]] = []
+    autorestarts = [at("01:21:37.205"), at("01:38:02.911"), at("02:34:51.460"), at("02:52:13.087")]
+
+    def nginx_err(r, wpid, cid, msg, t, mark=None):
+        add(errlog, t, nginx_error(t, "error", wpid, cid, msg, client=r.ip, server=domain,
+                                   request=f"{r.method} {r.path} {r.proto}", upstream=upstream + r.path,
+                                   host=domain, off=lb_off),
+            mark=mark or ("err_incident" if t0 <= t < promoted + 120_000 else None), mark_text=msg)  # fmt: skip
+
+    def healthy(r, method, path, rid, s, pid):
+        short = path.split("?")[0]
+        service = int(rng.lognormvariate(math.log(95 if "summary" in path or "status=" in path else 35), 0.5))
+        if method == "POST" and path == "/api/v1/invoices":
+            service += rng.randrange(60, 160)
+            r.status, r.bytes = 201, rng.randrange(900, 2100)
+            amount = rng.randrange(4000, 980000) / 100
+            alog(s + service - 2, "info", f"invoice {inv()} created ({rng.randrange(2, 12)} lines, {amount:.2f} {rng.choice(['USD', 'USD', 'EUR', 'GBP', 'INR'])})",
+                 request_id=rid, path=short, duration_ms=service, pid=pid)  # fmt: skip
+        elif method == "POST" and path == "/api/v1/payments":
+            service += rng.randrange(300, 900)
+            r.status, r.bytes = weighted(rng, [(92, (201, rng.randrange(300, 700))), (8, (402, 118))])
+            msg = (f"payment PAY-{rng.randrange(100000, 999999)} recorded against {inv()}" if r.status == 201
+                   else "payment declined by provider (insufficient_funds)")  # fmt: skip
+            alog(s + service - 2, "info", msg, request_id=rid, path=short, duration_ms=service, pid=pid)
+        elif method == "POST":
+            r.status, r.bytes = 202, 64
+            alog(s + service - 2, "info", f"invoice {path.split('/')[4]} queued for e-mail delivery", request_id=rid, path=short, duration_ms=service, pid=pid)
+        elif method == "PATCH":
+            r.status, r.bytes = weighted(rng, [(95, (200, rng.randrange(800, 2000))), (5, (409, 96))])
+        elif "/invoices/" in path and rng.random() < 0.02:
+            r.status, r.bytes = 404, 61
+        else:
+            r.bytes = rng.randrange(4_000, 38_000) if "status=" in path else rng.randrange(200, 3_500)
+        if service > 600 and method == "GET":
+            alog(s + service - 1, "warning", f"slow request: GET {short} took {service} ms", request_id=rid, path=short, duration_ms=service, pid=pid)
+        return s + service
+
+    def api(arr, who, method, path, ref, wpid, cid):
+        r = Req(arr, who, method, path, ref=ref, kind="api")
+        rid = request_id(rng)
+        short = path.split("?")[0]
+        if listen_closed <= arr < relisten:
+            r.t, r.status, r.bytes = arr + rng.randrange(0, 2), 502, 157
+            nginx_err(r, wpid, cid, "connect() failed (111: Connection refused) while connecting to upstream", r.t, mark="err_refused")
+            return r
+        if arr >= relisten and not rebooted[0]:
+            rebooted[0] = True
+            old_pids.extend(w[1] for w in workers)
+            master.append(new_pid())
+            for i, w in enumerate(workers):
+                w[0], w[1], w[2] = relisten + 240 + 130 * i, new_pid(), True
+                boots.append((w[0], w[1]))
+        w = min(workers, key=lambda x: (x[0], x[1]))
+        s = max(arr, w[0])
+        if arr < listen_closed <= s:  # still in gunicorn's backlog when the old master closed it
+            r.t, r.status, r.bytes = listen_closed + rng.randrange(1, 40), 502, 157
+            nginx_err(r, wpid, cid, "recv() failed (104: Connection reset by peer) while reading response header from upstream", r.t)
+            return r
+        if s - arr >= 60_000:  # nginx gave up while the request waited for a worker
+            r.t, r.status, r.bytes = arr + 60_000 + rng.randrange(0, 3), 504, 167
+            nginx_err(r, wpid, cid, "upstream timed out (110: Connection timed out) while reading response header from upstream", r.t)
+            return r
+        deadline = s + 30_000 + rng.randrange(200, 1_000)  # gunicorn's arbiter kills the worker
+        limit, by = (cut, "systemd") if s < listen_closed and cut < deadline else (deadline, "timeout")
+        tries = 6 if method == "GET" else 2
+        tt, outcome, errors, msg = s, None, 0, ""
+        if t0 <= s < panic:  # the query hangs on the failing disk, then the backend is killed
+            tt = panic + rng.randrange(2, 9)
+            msg = PG_ERRORS["crash"]
+            alog(tt, "error", f"query failed: psycopg2.OperationalError: {msg.splitlines()[0]}", mark="app_first",
+                 mark_text="query failed: psycopg2.OperationalError: server closed the connection unexpectedly",
+                 request_id=rid, path=short, method=method, pid=w[1])  # fmt: skip
+            errors, w[2] = 1, True
+            tt += 1_000
+        for k in range(errors, tries):
+            state = db_state(tt)
+            if state == "up":
+                if w[2]:
+                    peer = "10.0.30.12" if tt >= promoted else "10.0.30.11"
+                    alog(tt + 4, "info", f"database connection re-established (server {peer}, pg_is_in_recovery=false)",
+                         mark="app_back" if tt >= promoted else None, mark_text=f"database connection re-established (server {peer}",
+                         pid=w[1])  # fmt: skip
+                    w[2] = False
+                outcome = "ok"
+                break
+            took = 5_000 + rng.randrange(0, 6) if state == "novip" else rng.randrange(1, 6)
+            if tt + took >= limit:
+                break
+            if state == "starting":
+                starting_up(tt + rng.randrange(1, 4))
+            tt += took
+            errors += 1
+            w[2] = True
+            msg = PG_ERRORS[state]
+            if k == tries - 1:
+                outcome = "gaveup"
+                break
+            wait = 2**k if method == "GET" else 1
+            alog(tt, "warning", f"db connect failed (attempt {k + 1}/{tries}), retrying in {wait} s: {msg.splitlines()[0]}",
+                 request_id=rid, path=short, method=method, pid=w[1])  # fmt: skip
+            tt += wait * 1000
+            if tt >= limit:
+                break
+        if outcome == "ok":
+            done = healthy(r, method, path, rid, tt, w[1])
+            w[0] = done
+        elif outcome == "gaveup":
+            done = tt + rng.randrange(2, 6)
+            exc = ("Traceback (most recent call last):\n"
+                   '  File "/srv/ledger/ledger/db.py", line 88, in connection\n'
+                   '    conn = psycopg2.connect(self.dsn, connect_timeout=5, application_name="ledger-api")\n'
+                   '  File "/srv/ledger/venv/lib/python3.11/site-packages/psycopg2/__init__.py", line 122, in connect\n'
+                   "    conn = _connect(dsn, connection_factory=connection_factory, **kwasync)\n"
+                   f"psycopg2.OperationalError: {msg}")  # fmt: skip
+            alog(done - 1, "error", f"database unavailable, answering 503: psycopg2.OperationalError: {msg.splitlines()[0]}",
+                 request_id=rid, path=short, method=method, duration_ms=done - s, pid=w[1], exc_info=exc)  # fmt: skip
+            r.status, r.bytes = 503, 74
+            w[0] = done
+        elif by == "systemd":
+            done = cut + rng.randrange(2, 30)
+            killed_at_restart.append(w[1])
+            r.status, r.bytes = 502, 157
+            w[0] = done
+        else:  # gunicorn's WORKER TIMEOUT
+            done = deadline
+            old, w[1] = w[1], new_pid()
+            w[0], w[2] = deadline + rng.randrange(380, 900), True
+            kills.append((deadline, old, w[1], w[0]))
+            r.status, r.bytes = 502, 157
+        r.t = max(done, arr + 1)
+        if r.t - arr > 60_000:
+            r.t, r.status, r.bytes = arr + 60_000 + rng.randrange(0, 3), 504, 167
+            nginx_err(r, wpid, cid, "upstream timed out (110: Connection timed out) while reading response header from upstream", r.t)
+        elif r.status == 502:
+            r.t += 1
+            nginx_err(r, wpid, cid, "upstream prematurely closed connection while reading response header from upstream", r.t)
+        return r
+
+    for arr, (src, who, *rest) in items:
+        while autorestarts and autorestarts[0] <= arr:  # gunicorn max_requests (1000 + jitter)
+            ta = autorestarts.pop(0)
+            w = min(workers, key=lambda x: (x[0], x[1]))
+            ta = max(ta, w[0])
+            old, w[1] = w[1], new_pid()
+            w[0] = ta + rng.randrange(420, 700)
+            gunicorn(ta, old, "INFO", "Autorestarting worker after current request.")
+            gunicorn(ta + 31, old, "INFO", f"Worker exiting (pid: {old})")
+            gunicorn(w[0] - 12, w[1], "INFO", f"Booting worker with pid: {w[1]}")
+        wpid, cid = conn.next(arr)
+        if src == "scan":
+            r = Req(arr, who, rest[0], rest[1], kind="scan")
+            handle_scan(b, access, errlog, r, who, wpid, cid, rng, domain, "192.0.2.11", off=lb_off)
+            continue
+        if src == "bot":
+            r = Req(arr, who, "GET", rng.choice(["/robots.txt", "/", "/login", "/robots.txt"]), kind="bot")
+            r.t, r.status = arr + rng.randrange(1, 6), 200
+            r.bytes = 67 if r.path == "/robots.txt" else rng.randrange(1900, 2300)
+            reqs.append(r)
+            continue
+        kind, method, path, ref = pick()
+        if kind != "api":
+            r = Req(arr, who, method, path, ref=ref, kind=kind)
+            r.t = arr + rng.randrange(0, 4)
+            if kind == "static":
+                r.status, r.bytes = (304, 0) if rng.random() < 0.35 else (200, rng.randrange(900, 410_000))
+            else:
+                r.status, r.bytes = 200, rng.randrange(1900, 2300)  # the single-page app's index.html
+            reqs.append(r)
+            continue
+        reqs.append(api(arr, who, method, path, ref, wpid, cid))
+
+    # access-log lines; the first 5xx and the first API success after the recovery are markers
+    first_5xx = min(r.t for r in reqs if r.status >= 500)
+    last_5xx = max(r.t for r in reqs if r.status >= 500)
+    back = min(r.t for r in reqs if r.kind == "api" and r.status < 400 and second(r.t) > marks_t["app_back"])
+    for r in reqs:
+        r.file = access
+        b.requests.append(r)
+        b.access_files.add(access)
+        mark = "lb_first" if r.t == first_5xx and r.status >= 500 else "lb_back" if r.t == back and r.kind == "api" else None
+        add(access, r.t, r.line(lb_off), mark=mark, mark_text=f'"{r.method} {r.path} {r.proto}" {r.status}')
+
+    # ---- app-1: gunicorn's kills, the restart, the on-call ---------------------------------------
+    unborn = set()  # replacements the old master no longer started: it was shutting down
+    for kill, old, new, booted in kills:
+        mpid = master[0] if kill < restart + 3_000 else master[-1]
+        gunicorn(kill, mpid, "CRITICAL", f"{T_TIMEOUT} (pid:{old})")
+        gunicorn(kill + 3, old, "INFO", f"Worker exiting (pid: {old})")
+        gunicorn(kill + 41, mpid, "ERROR", f"Worker (pid:{old}) exited with code 1")
+        if restart <= booted - 9 and kill < relisten:
+            unborn.add(new)
+        else:
+            gunicorn(booted - 9, new, "INFO", f"Booting worker with pid: {new}")
+    ssh_login(b, appsys, at("01:50:27"), app, "ravi", 30412, 812, 1003, off=app_off)
+    sudo(b, appsys, at("01:51:05"), app, "ravi", "/home/ravi", "/usr/bin/journalctl -u ledger-api.service --since -10min", off=app_off)
+    sudo(b, appsys, at("01:53:48"), app, "ravi", "/home/ravi", "/usr/bin/tail -n 40 /var/log/ledger/app.jsonl", off=app_off)
+    add(appsys, restart - 1_840, syslog(restart - 1_840, app, "sudo", "   ravi : TTY=pts/0 ; PWD=/home/ravi ; USER=root ; COMMAND=/usr/bin/systemctl restart ledger-api.service", app_off),
+        mark="app_restart", mark_text="COMMAND=/usr/bin/systemctl restart ledger-api.service")  # fmt: skip
+    asys(restart, "systemd[1]", "Stopping ledger-api.service - Saltmarsh Ledger API (gunicorn)...")
+    gunicorn(restart + 38, master[0], "INFO", "Handling signal: term")
+    for pid in old_pids:
+        if pid not in killed_at_restart and pid not in unborn:
+            gunicorn(restart + 52 + rng.randrange(0, 30), pid, "INFO", f"Worker exiting (pid: {pid})")
+    asys(cut, "systemd[1]", "ledger-api.service: State 'stop-sigterm' timed out. Killing.")
+    for pid in [master[0], *killed_at_restart]:
+        asys(cut + 1, "systemd[1]", f"ledger-api.service: Killing process {pid} (gunicorn) with signal SIGKILL.")
+    asys(cut + 52, "systemd[1]", "ledger-api.service: Main process exited, code=killed, status=9/KILL")
+    asys(cut + 53, "systemd[1]", "ledger-api.service: Failed with result 'timeout'.")
+    asys(cut + 60, "systemd[1]", "Stopped ledger-api.service - Saltmarsh Ledger API (gunicorn).")
+    asys(cut + 61, "systemd[1]", "ledger-api.service: Consumed 1h 47min 12.904s CPU time.")
+    asys(cut + 130, "systemd[1]", "Started ledger-api.service - Saltmarsh Ledger API (gunicorn).")
+    gunicorn(relisten - 210, master[-1], "INFO", "Starting gunicorn 21.2.0")
+    gunicorn(relisten - 2, master[-1], "INFO", f"Listening at: http://10.0.20.11:8000 ({master[-1]})")
+    gunicorn(relisten - 1, master[-1], "INFO", "Using worker: sync")
+    for booted, pid in boots:
+        gunicorn(booted - 200, pid, "INFO", f"Booting worker with pid: {pid}")
+        alog(booted - 20, "info", "ledger-api 4.2.1 worker ready (db: postgresql://ledger@10.0.30.10:5432/ledger, connect_timeout=5)", pid=pid)
+    sudo(b, appsys, at("01:58:12"), app, "ravi", "/home/ravi", "/usr/bin/tail -n 40 /var/log/ledger/app.jsonl", off=app_off)
+    sudo(b, appsys, at("02:12:40"), app, "ravi", "/home/ravi", "/usr/bin/journalctl -u ledger-api.service --since -5min", off=app_off)
+    routine_syslog(b, appsys, rng, app, start, end, off=app_off, cron_pid=61200,
+                   extra_cron=(600_000, "ledger", "/srv/ledger/bin/purge-expired-sessions >/dev/null 2>&1"))  # fmt: skip
+    # the scheduler in ledger-worker sends payment reminders every 5 minutes
+    for t in range(start + 150_000 + 2_431, end, 300_000):
+        state = db_state(t)
+        if state == "up":
+            alog(t, "info", f"send_reminders: {rng.randrange(3, 40)} reminder e-mails queued", service="ledger-worker", job="send_reminders")
+        else:
+            if state == "starting":
+                starting_up(t + 2)
+            msg = PG_ERRORS[state]
+            alog(t + (5_000 if state == "novip" else 3), "error", f"job send_reminders failed: psycopg2.OperationalError: {msg.splitlines()[0]}",
+                 service="ledger-worker", job="send_reminders")  # fmt: skip
+
+    # ---- db-1: the routine, the failing disk, the crash loop, the DBA --------------------------
+    checkpointer, walwriter, postmaster = 1183, 1184, 1179
+    for tick in ticks:
+        if tick < t0:
+            patroni(tick, "INFO: no action. I am (db-1), the leader with the lock")
+    last_ckpt = start
+    for t in range(start + 31_000, t0, 300_000):
+        last_ckpt = t
+        pg(t, "LOG:  checkpoint starting: time", pid=checkpointer)
+        done = t + 269_900 + rng.randrange(0, 120)
+        if done < t0:
+            n = rng.randrange(1200, 5200)
+            pg(done, f"LOG:  checkpoint complete: wrote {n} buffers ({n / 163.84:.1f}%); 0 WAL file(s) added, 0 removed, {rng.randrange(1, 4)} recycled; "
+                     f"write=269.{rng.randrange(800, 999)} s, sync=0.0{rng.randrange(10, 99)} s, total=269.{rng.randrange(900, 999)} s; sync files={rng.randrange(30, 90)}, "
+                     f"longest=0.00{rng.randrange(2, 9)} s, average=0.001 s; distance={rng.randrange(40000, 90000)} kB, estimate={rng.randrange(60000, 80000)} kB",
+               pid=checkpointer)  # fmt: skip
+    for t, table, pages in ((at("01:09:44.512"), "invoice_events", 48211), (at("01:33:05.277"), "sessions", 9120), (at("01:41:52.004"), "notifications", 20415)):
+        removed = rng.randrange(2000, 20000)
+        pg(t, f'LOG:  automatic vacuum of table "ledger.public.{table}": index scans: 1#012#011pages: 0 removed, {pages} remain, {rng.randrange(800, 4000)} scanned '
+              f"({rng.randrange(200, 900) / 100:.2f}% of total)#012#011tuples: {removed} removed, {pages * 38} remain, 0 are dead but not yet removable#012"
+              f"#011avg read rate: {rng.randrange(10, 90) / 10:.3f} MB/s, avg write rate: {rng.randrange(10, 60) / 10:.3f} MB/s#012"
+              f"#011system usage: CPU: user: 0.{rng.randrange(10, 99)} s, system: 0.0{rng.randrange(1, 9)} s, elapsed: {rng.randrange(1, 9)}.{rng.randrange(100, 999)} s")  # fmt: skip
+    for t in (at("01:12:33.081"), at("01:12:34.337")):  # a BI tool with an old password
+        pg(t, 'FATAL:  password authentication failed for user "metabase"#012DETAIL:  Connection matched pg_hba.conf line 104: "host all all 10.0.40.0/24 scram-sha-256"')
+    pg(at("01:24:51.610"), 'ERROR:  duplicate key value violates unique constraint "payments_idempotency_key_key"#012DETAIL:  Key (idempotency_key)=(7f3c9a51-2e0b-4d8e-9b61-0c4f2a7d8e13) already exists.'
+                           "#012STATEMENT:  INSERT INTO payments (invoice_id, amount_cents, currency, idempotency_key) VALUES ($1, $2, $3, $4)")  # fmt: skip
+
+    # t0: the NVMe drive under /var/lib/postgresql fails writes
+    dkern(t0, "nvme1n1: I/O Cmd(0x1) @ LBA 1841203712, 256 blocks, I/O Error (sct 0x2 / sc 0x81) DNR",
+          mark="root", mark_text="nvme1n1: I/O Cmd(0x1) @ LBA 1841203712, 256 blocks, I/O Error (sct 0x2 / sc 0x81) DNR")  # fmt: skip
+    dkern(t0, "critical medium error, dev nvme1n1, sector 1841203712 op 0x1:(WRITE) flags 0x8800 phys_seg 32 prio class 2")
+    dkern(t0 + 1, "EXT4-fs warning (device nvme1n1p1): ext4_end_bio:343: I/O error 10 writing to inode 2752517 starting block 230150464)")
+    for i in range(3):
+        dkern(t0 + 1, f"Buffer I/O error on device nvme1n1p1, logical block {230150208 + 8 * i}")
+    pg(t0 + 311, 'ERROR:  could not write block 91321 in file "base/16402/16817": Input/output error#012CONTEXT:  writing block 91321 of relation base/16402/16817',
+       pid=checkpointer, mark="db_error", mark_text='ERROR:  could not write block 91321 in file "base/16402/16817": Input/output error')  # fmt: skip
+    for dt_ in (1_204, 2_917, 4_410):
+        sector = 1841203712 + rng.randrange(8, 40000) * 8
+        dkern(t0 + dt_, f"critical medium error, dev nvme1n1, sector {sector} op 0x1:(WRITE) flags 0x8800 phys_seg {rng.randrange(1, 33)} prio class 2")
+    pg(t0 + 2_318, "WARNING:  could not write block 91321 of base/16402/16817#012DETAIL:  Multiple failures --- write error might be permanent.", pid=checkpointer)
+    pg(t0 + 2_319, 'ERROR:  could not write block 91321 in file "base/16402/16817": Input/output error#012CONTEXT:  writing block 91321 of relation base/16402/16817', pid=checkpointer)
+    pg(panic, 'PANIC:  could not fdatasync file "000000030000004A000000C7": Input/output error', pid=walwriter,
+       mark="db_panic", mark_text='PANIC:  could not fdatasync file "000000030000004A000000C7": Input/output error')  # fmt: skip
+    pg(panic + 3, f"LOG:  WAL writer process (PID {walwriter}) was terminated by signal 6: Aborted", pid=postmaster)
+    pg(panic + 3, "LOG:  terminating any other active server processes", pid=postmaster)
+    for i, pid in enumerate((12877, 12880, 12884, 12891, 12893, 13410, 1190)):  # the API's five connections, the exporter, db-2's walsender
+        pg(panic + 4 + i, PG_CRASH_WARNING, pid=pid)
+    pg(panic + 31, "LOG:  archiver process (PID 1187) exited with exit code 2", pid=postmaster)
+    pg(panic + 38, "LOG:  shutting down because restart_after_crash is off", pid=postmaster)
+    pg(panic + 41, "LOG:  database system is shut down", pid=postmaster)
+
+    # Patroni restarts PostgreSQL every loop; crash recovery reads the bad blocks and fails
+    last_up = _local(last_ckpt, db_off)
+    timed_out = False
+    for tick, pm_start, listening, fails in cycles:
+        patroni(tick, "INFO: Lock owner: db-1; I am db-1")
+        if tick - cycles[0][0] >= 300_000:
+            patroni(tick + 40, "INFO: Member db-2 exceeds maximum replication lag")
+            patroni(tick + 41, "INFO: master start has timed out, but continuing to wait because failover is not possible",
+                    mark=None if timed_out else "db_timeout", mark_text="master start has timed out, but continuing to wait because failover is not possible")  # fmt: skip
+            timed_out = True
+        patroni(tick + 60, "INFO: starting as readonly because i had the session lock")
+        pm, sp = f"\x01{tick}", f"\x02{tick}"
+        pg(pm_start, f"LOG:  starting {PG_VERSION}", pid=pm)
+        pg(listening - 3, 'LOG:  listening on IPv4 address "0.0.0.0", port 5432', pid=pm)
+        pg(listening - 2, 'LOG:  listening on Unix socket "/var/run/postgresql/.s.PGSQL.5432"', pid=pm)
+        pg(listening + 1, f"LOG:  database system was interrupted; last known up at {last_up:%Y-%m-%d %H:%M:%S} EET", pid=sp)
+        pg(listening + 9, "LOG:  entering standby mode", pid=sp)
+        pg(listening + 12, "LOG:  database system was not properly shut down; automatic recovery in progress", pid=sp)
+        pg(listening + 16, "LOG:  redo starts at 4A/B3D41F20", pid=sp)
+        for t in range(listening + rng.randrange(0, 5_000), fails, 5_000):  # db-2's walreceiver retries
+            starting_up(t)
+        for t in range(listening + rng.randrange(0, 15_000), fails, 15_000):  # postgres_exporter's scrape
+            starting_up(t)
+        sector = 1841203712 + rng.randrange(8, 40000) * 8
+        dkern(fails - 44, f"critical medium error, dev nvme1n1, sector {sector} op 0x0:(READ) flags 0x80700 phys_seg 1 prio class 2")
+        dkern(fails - 43, f"Buffer I/O error on device nvme1n1p1, logical block {230150208 + rng.randrange(0, 5000)}")
+        pg(fails, 'FATAL:  could not read block 91321 in file "base/16402/16817": Input/output error#012CONTEXT:  WAL redo at 4A/C7D20E18 for Heap/HOT_UPDATE: '
+                  "off 14 xmax 48211907 flags 0x10 ; new off 22 xmax 0; blkref #0: rel 1663/16402/16817, blk 91321", pid=sp)  # fmt: skip
+        pg(fails + 3, f"LOG:  startup process (PID {sp}) exited with exit code 1", pid=pm)
+        pg(fails + 3, "LOG:  aborting startup due to startup process failure", pid=pm)
+        pg(fails + 9, "LOG:  database system is shut down", pid=pm)
+    # the DBA on call
+    ssh_login(b, dbsys, at("01:59:12"), db, "aino", 40873, 2209, 1001, off=db_off)
+    sudo(b, dbsys, at("01:59:40"), db, "aino", "/home/aino", "/usr/bin/patronictl -c /etc/patroni/config.yml list", off=db_off)
+    sudo(b, dbsys, at("02:00:31"), db, "aino", "/home/aino", "/usr/bin/journalctl -u patroni --since -15min", off=db_off)
+    dsys(at("02:00:02.118"), "smartd[702]", "Device: /dev/nvme1, Critical Warning (0x04): Reliability")
+    dsys(at("02:00:02.120"), "smartd[702]", "Device: /dev/nvme1, number of Error Log entries increased from 0 to 231")
+    sudo(b, dbsys, at("02:01:55"), db, "aino", "/home/aino", "/usr/bin/dmesg -T --level=err", off=db_off)
+    sudo(b, dbsys, at("02:04:20"), db, "aino", "/home/aino", "/usr/sbin/smartctl -a /dev/nvme1n1", off=db_off)
+    sudo(b, dbsys, at("02:06:02"), db, "aino", "/home/aino", "/usr/bin/patronictl -c /etc/patroni/config.yml list", off=db_off)
+    sudo(b, dbsys, pstop - 1_450, db, "aino", "/home/aino", "/usr/bin/systemctl stop patroni", off=db_off)
+    dsys(pstop, "systemd[1]", "Stopping patroni.service - Runners to orchestrate a high-availability PostgreSQL...")
+    patroni(pstop + 870, "INFO: Leader key released")
+    dsys(pstop + 1_080, "systemd[1]", "patroni.service: Deactivated successfully.")
+    dsys(pstop + 1_081, "systemd[1]", "Stopped patroni.service - Runners to orchestrate a high-availability PostgreSQL.")
+    dsys(pstop + 1_082, "systemd[1]", "patroni.service: Consumed 2min 3.771s CPU time.")
+    dsys(pstop + 1_130, "vip-manager[1290]", "IP address 10.0.30.10/24 state is true, desired false")
+    dsys(pstop + 1_135, "vip-manager[1290]", "Removing 10.0.30.10/24 from ens5")
+    add(dbsys, fix, syslog(fix, db, "sudo", "   aino : TTY=pts/0 ; PWD=/home/aino ; USER=root ; COMMAND=/usr/bin/patronictl -c /etc/patroni/config.yml "
+                                             "edit-config --set maximum_lag_on_failover=8589934592 --force", db_off),
+        mark="resolution", mark_text="COMMAND=/usr/bin/patronictl -c /etc/patroni/config.yml edit-config --set maximum_lag_on_failover=8589934592")  # fmt: skip
+    sudo(b, dbsys, promoted + 21_400, db, "aino", "/home/aino", "/usr/bin/patronictl -c /etc/patroni/config.yml list", off=db_off)
+    sudo(b, dbsys, at("02:14:07"), db, "aino", "/home/aino", "/usr/bin/systemctl disable patroni", off=db_off)
+    dsys(at("02:14:07.390"), "systemd[1]", "Reloading requested from client PID 52218 ('systemctl') (unit session-2209.scope)...")
+    dsys(at("02:14:07.391"), "systemd[1]", "Reloading...")
+    dsys(at("02:14:07.702"), "systemd[1]", "Reloading finished in 311 ms.")
+    routine_syslog(b, dbsys, rng, db, start, end, off=db_off, cron_pid=81500)
+
+    # ---- lb-1: background error.log lines ------------------------------------------------------
+    for t, path in ((at("01:18:44.310"), "/api/v1/invoices/export.csv?year=2023"), (at("02:41:09.882"), "/api/v1/invoices/export.csv?status=paid")):
+        wpid, cid = conn.near(t)
+        tmp = f"/var/cache/nginx/proxy_temp/{rng.randrange(1, 9)}/{rng.randrange(10, 99)}/00000{rng.randrange(10000, 99999)}"
+        add(errlog, t, nginx_error(t, "warn", wpid, cid, f"an upstream response is buffered to a temporary file {tmp} while reading upstream",
+                                   client=pop.pick().ip, server=domain, request=f"GET {path} HTTP/2.0", upstream=upstream + path,
+                                   host=domain, off=lb_off))  # fmt: skip
+    t = at("02:27:31.540")
+    wpid, cid = conn.near(t)
+    add(errlog, t, nginx_error(t, "error", wpid, cid, "client intended to send too large body: 12582912 bytes", client=pop.pick().ip,
+                               server=domain, request="POST /api/v1/attachments HTTP/2.0", host=domain, off=lb_off))  # fmt: skip
+
+    number_pids()
+    zones = {access: "-07:00", errlog: "-07:00", applog: "+05:30", appsys: "+05:30", dbsys: "+02:00"}
+    assert {fmt_off(o) for o in (lb_off, app_off, db_off)} == set(zones.values())
+    order_marks = ["root", "app_first", "lb_first", "err_incident", "db_timeout", "app_restart", "err_refused", "resolution", "app_back", "lb_back"]
+
+    def extra(bundle):
+        order = []
+        for mark in order_marks:
+            path, line, text = bundle.marks[mark]
+            t = marks_t[mark]
+            order.append({"file": path, "line": line, "ts": fmt_iso_ms(t) if path.endswith(".jsonl") else fmt_rfc3339(second(t)), "text": text})
+        shown = [pd_ts(o["ts"]) for o in order]
+        assert all(a < b_ for a, b_ in zip(shown, shown[1:])), order
+        return {"zones": zones, "order": order}
+
+    window = (second(first_5xx), second(last_5xx) + 1000)
+    info = {"t0": t0, "panic": panic, "restart": restart, "pstop": pstop, "fix": fix, "promoted": promoted, "window": window,
+            "offs": (lb_off, app_off, db_off), "cycles": len(cycles), "kills": len(kills), "marks_t": marks_t}  # fmt: skip
+    return finish(
+        b, window, "root", None, "resolution",
+        "db-1's NVMe data disk failed writes at 01:47:12 UTC; PostgreSQL panicked and Patroni kept restarting "
+        "it into a failing crash recovery instead of failing over (the replica was past maximum_lag_on_failover), "
+        "so the API on app-1 answered 502/503/504 through lb-1 until the DBA stopped Patroni on db-1 and let "
+        "db-2 take over at 02:09:43 UTC. Three hosts, three zones: lb-1 -07:00, app-1 +05:30, db-1 +02:00.",
+        lambda stats, b: db_failover_readme(stats, b, info),
+        extra=extra,
+    )  # fmt: skip
+
+
+def pd_ts(text: str) -> int:
+    """RFC 3339 UTC (`...Z`, with or without milliseconds) as epoch milliseconds."""
+    whole, _, frac = text.rstrip("Z").partition(".")
+    d = dt.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return int(d.timestamp()) * 1000 + (int(frac) if frac else 0)
+
+
+def db_failover_readme(stats, b, info):
+    lb_off, app_off, db_off = info["offs"]
+    m = info["marks_t"]
+    w0, w1 = info["window"]
+    inside = [r for r in b.requests if w0 <= second(r.t) < w1]
+    by_status = {code: sum(1 for r in inside if r.status == code) for code in (502, 503, 504)}
+
+    def utc(t):
+        return fmt_hm(t)
+
+    def lb(t):
+        return f"lb-1 {fmt_hm(t, lb_off)}"
+
+    def ap(t):
+        return f"app-1 {fmt_hm(t, app_off)}"
+
+    def dbl(t):
+        return f"db-1 {fmt_hm(t, db_off)}"
+
+    order = "\n".join(
+        f"{i}. `{o['ts']}` `{o['file']}` line {o['line']}: `{o['text']}`" for i, o in enumerate(stats["truth"]["order"], 1)
+    )
+    return bundle_readme(
+        stats, "the database fails over, three time zones tell it",
+        "**Saltmarsh Ledger** (made up) sells invoicing software at `ledger.saltmarsh.example`. `lb-1`\n"
+        "runs nginx in front of `ledger-api` (gunicorn, 5 sync workers, psycopg2) on `app-1`\n"
+        "(`10.0.20.11:8000`), which talks to PostgreSQL 15 through the Patroni-managed address\n"
+        "`10.0.30.10`: normally held by the primary `db-1`, with `db-2` as an asynchronous replica (db-2's\n"
+        "logs are not in the bundle). Logs cover 2024-03-14 01:00–03:00 UTC.\n\n"
+        "**Time zones:** three hosts, three zones, and only two files say which. `lb-1` runs in\n"
+        "**America/Los_Angeles** (PDT, **UTC−07:00** since the US switch on 03-10): its access log says\n"
+        "`-0700`, its `error.log` is written in the same local time **without a zone**, and both are dated\n"
+        "**13 March** (18:00–20:00 local). `app-1` runs in **Asia/Kolkata** (**UTC+05:30**): the app's JSON\n"
+        "log carries the offset in every `ts` (`+05:30`), its `syslog` does not. `db-1` runs in\n"
+        "**Europe/Helsinki** (EET, **UTC+02:00**; EU summer time starts only on 03-31), and its `syslog` is\n"
+        "the **only** file of that host: no year, no zone, nothing on the host to say which. postmortem\n"
+        "infers all three: lb-1's `error.log` from the `-0700` of the access log of the same host, app-1's\n"
+        "`syslog` from the `+05:30` of `app.jsonl`, and db-1's `syslog` by aligning its burst of\n"
+        "`FATAL`/`ERROR` lines with the 5xx burst of the access log (offset +02:00). Read as UTC,\n"
+        "db-1's errors land two hours *after* the outage they caused, lb-1's `error.log` seven hours\n"
+        "early and app-1's `syslog` five and a half hours late.\n\n"
+        "Below, times are UTC first, with the local time of the host that wrote the line.",
+        f"- **{utc(info['t0'])}** ({dbl(info['t0'])}) db-1's NVMe data disk starts failing writes\n"
+        "  (`nvme1n1: I/O Cmd(0x1) ... I/O Error`, `critical medium error`); the checkpointer cannot write\n"
+        "  a block (`ERROR:  could not write block 91321 ...: Input/output error`).\n"
+        f"- **{fmt_hm(info['panic'])}** ({dbl(info['panic'])}) the WAL writer's `fdatasync` fails: `PANIC`,\n"
+        "  the postmaster terminates every backend and shuts down (`restart_after_crash` is off under\n"
+        "  Patroni). The requests in flight on app-1 get `server closed the connection unexpectedly`\n"
+        f"  (first at {fmt_iso_ms(m['app_first'])}, {ap(m['app_first'])}).\n"
+        f"- **{utc(m['lb_first'])}** ({lb(m['lb_first'])}) lb-1 returns the first **5xx**. ledger-api retries\n"
+        "  its connection (GETs up to 6 times with 1-2-4-8-16 s backoff, writes twice): writes fail fast\n"
+        "  with **503**, GETs hold their worker past gunicorn's 30 s timeout (`WORKER TIMEOUT` in app-1's\n"
+        "  syslog, **502** `upstream prematurely closed connection` at lb-1), and with 5 workers tied up the\n"
+        "  rest wait in gunicorn's backlog until nginx's 60 s `proxy_read_timeout` (**504** `upstream timed\n"
+        "  out`). Pages and static files, served by lb-1 itself, keep working.\n"
+        f"- **{fmt_hm(info['panic'])}–{fmt_hm(info['pstop'])}** Patroni keeps the leader lock and restarts\n"
+        f"  PostgreSQL every 10 s ({info['cycles']} times); each crash recovery reads the bad block and\n"
+        "  dies (`FATAL:  could not read block 91321`), and every connection that arrives meanwhile is\n"
+        "  refused with `FATAL:  the database system is starting up`: a dense burst of error lines on\n"
+        f"  db-1 for 20 minutes. From **{utc(m['db_timeout'])}** ({dbl(m['db_timeout'])}) Patroni logs `master\n"
+        "  start has timed out, but continuing to wait because failover is not possible`: db-2 is past\n"
+        "  `maximum_lag_on_failover` (1 MB), so it will not fail over by itself.\n"
+        f"- **{utc(m['app_restart'])}** ({ap(m['app_restart'])}) the on-call restarts `ledger-api`; for five\n"
+        "  seconds lb-1 gets `connect() failed (111: Connection refused)` (**502**). It does not help.\n"
+        f"- **{utc(info['pstop'])}** ({dbl(info['pstop'])}) the DBA on call stops Patroni on db-1; the leader\n"
+        "  key and the address `10.0.30.10` leave db-1, and app-1's connection attempts now time out\n"
+        f"  (`timeout expired`). At **{utc(info['fix'])}** she raises `maximum_lag_on_failover` with\n"
+        "  `patronictl edit-config`; db-2 takes the leader key, promotes itself and the address.\n"
+        f"- **{fmt_iso_ms(m['app_back'])[11:23]}** ({ap(m['app_back'])}) ledger-api reconnects (`database\n"
+        f"  connection re-established (server 10.0.30.12`); lb-1 serves API calls again from\n"
+        f"  {utc(m['lb_back'])} ({lb(m['lb_back'])}).",
+        f"**Outage window: {utc(w0)} → {utc(w1)} UTC** (`[start, end)`): from the first 5xx to the second\n"
+        f"after the last one ({fmt_hm(w0, lb_off)} → {fmt_hm(w1, lb_off)} on lb-1's clock). In the window: {by_status[502]} × 502,\n"
+        f"{by_status[503]} × 503, {by_status[504]} × 504.\n\n"
+        "**The true order** (`order` in truth.json: file, line, UTC time as the line shows it; taken from\n"
+        "all five files; assuming UTC for any zone-less file puts at least one of them out of place):\n\n"
+        + order + "\n\n"
+        f"The database is the cause and comes first: db-1's first error at {utc(info['t0'])}, app-1's first\n"
+        f"database error at {fmt_iso_ms(m['app_first'])[11:23]}, lb-1's first 5xx at {utc(m['lb_first'])}; the\n"
+        "recovery goes the same way, db → app → lb.",
+        "Background: Patroni's `no action` every 10 s, checkpoints every 5 minutes and autovacuum on db-1,\n"
+        "two `FATAL:  password authentication failed for user \"metabase\"` (a BI tool with an old\n"
+        "password, 01:12) and one duplicate-key `ERROR` (01:24) on db-1, gunicorn recycling workers\n"
+        "(`max_requests`), scanners (404/403, `access forbidden by rule`), crawlers, cron and sysstat.",
+        "- Three zones, and the dates differ: lb-1's lines say **13 March**, app-1's and db-1's 14 March.\n"
+        "- db-1's `syslog` has no other file on its host to lend it a zone; its error burst\n"
+        "  (`FATAL:  the database system is starting up`, `FATAL:  could not read block`) lines up with the\n"
+        "  5xx of lb-1's access log best at +02:00. PostgreSQL logs to syslog with\n"
+        "  `syslog_sequence_numbers = off`, `syslog_split_messages = off` and an empty `log_line_prefix`,\n"
+        "  so `DETAIL`/`HINT`/`CONTEXT` arrive on the same line, joined by rsyslog's `#012` (and `#011`\n"
+        "  for tabs). `PANIC` is PostgreSQL's highest level; `last known up at ... EET` is local time.\n"
+        "- gunicorn's own lines reach app-1's syslog through journald and carry a second, zoned\n"
+        "  time inside the message (`[2024-03-14 07:17:50 +0530] [2147] [CRITICAL] WORKER TIMEOUT ...`).\n"
+        "- `app.jsonl` tracebacks are in the JSON `exc_info` field; psycopg2's messages hold tabs and\n"
+        "  newlines (escaped).\n"
+        "- Kernel lines carry the uptime in brackets.",
+    )
+
+
+# ============================================================================================
 # main
 # ============================================================================================
 
@@ -2429,6 +3123,7 @@ BUNDLES = {
     "disk-full": disk_full,
     "upstream-dead": upstream_dead,
     "quiet-day": quiet_day,
+    "db-failover": db_failover,
 }
 
 
@@ -2489,7 +3184,12 @@ $upstream_response_time` appended), nginx error logs, RFC 3164 syslog (no year, 
 (`ts`, `level`, `service`, `msg`, ...), and Python `logging` text with tracebacks. All servers run
 in UTC except in `db-pool-exhaustion`, whose servers run in CET (UTC+1): its access log says `+0100`,
 its `error.log` and `syslog` carry CET local time without a zone (read them with `--tz
-Europe/Berlin`).
+Europe/Berlin`), and in `db-failover`, whose three hosts run in three zones: `lb-1` in
+America/Los_Angeles (UTC−07:00; the access log says `-0700`, `error.log` has no zone), `app-1` in
+Asia/Kolkata (UTC+05:30; `app.jsonl` says `+05:30`, `syslog` has no zone) and `db-1` in Europe/Helsinki
+(UTC+02:00; its `syslog`, the only file of that host, has no zone: it is found by aligning its error
+burst with the 5xx of the access log). Its `truth.json` adds `zones` (each file's UTC offset) and
+`order` (marker lines in their true UTC order).
 """
     (HERE / "README.md").write_text(TOP_README_HEAD + "\n".join(rows) + "\n" + notes, encoding="utf-8")
 
