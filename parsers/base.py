@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.timestamps import TimeOptions, parse_timestamps
+from parsers.timestamps import TimeOptions, parse_times, parse_timestamps
 from pipeline.schema import SEVERITY_LEVELS, STRING, conform
 
 # A parse function: a batch of event-start lines in, a frame indexed by the positions (in the
@@ -241,9 +241,12 @@ def _with_time(
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None,
     year_default: int | None,
 ) -> pd.DataFrame:
+    """`ts` from `ts_text`, and `utc_offset`: the offset the line stated, <NA> where it had none."""
     if "ts_text" not in frame.columns:
         if "ts" not in frame.columns:
             frame["ts"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+        # Epoch numbers (journald, `$msec`) are absolute instants: nothing to infer about them.
+        frame["utc_offset"] = pd.array(np.zeros(len(frame), np.int16), dtype=pd.Int16Dtype())
         return frame
     text = frame.pop("ts_text").astype(object)
     if fmt.yearless:
@@ -251,7 +254,7 @@ def _with_time(
             text, fmt.ts_format or "%b %d %H:%M:%S", time, year_hint, year_default
         )
     else:
-        frame["ts"] = parse_timestamps(text, fmt.ts_format, time.tz)
+        frame["ts"], frame["utc_offset"] = parse_times(text, fmt.ts_format, time.tz)
     return frame
 
 

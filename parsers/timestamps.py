@@ -18,14 +18,18 @@ from dateutil import parser as dateutil_parser
 from pipeline.errors import PostmortemError
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$")
+# A zone at the end of a timestamp: a numeric offset or `Z` (what `_parse_unique` treats as zoned).
+_TRAILING_OFFSET = r"(?:(?P<sign>[+-])(?P<hours>\d\d):?(?P<minutes>\d\d)|(?P<utc>Z))\s*$"
 
 
 @dataclass(frozen=True)
 class TimeOptions:
     """How to place timestamps that do not say everything about themselves."""
 
-    tz: str = "UTC"  # zone for timestamps without an offset
+    tz: str | None = None  # zone the user stated for timestamps without one; None: infer it
     year: int | None = None  # year for RFC 3164 syslog, which has none
+    tz_for: tuple[tuple[str, str], ...] = ()  # (glob, zone) from `--tz-for GLOB=ZONE`
+    host_for: tuple[tuple[str, str], ...] = ()  # (glob, host) from `--host-for GLOB=NAME`
 
 
 def resolve_zone(name: str) -> dt.tzinfo:
@@ -49,27 +53,47 @@ def resolve_zone(name: str) -> dt.tzinfo:
         ) from None
 
 
-def parse_timestamps(text: pd.Series, fmt: str | None, tz: str = "UTC") -> pd.Series:
+def parse_timestamps(text: pd.Series, fmt: str | None, tz: str | None = "UTC") -> pd.Series:
     """Parse `text` into datetime64[ns, UTC], localising zone-less values to `tz`.
 
     `fmt` is a strptime format or "ISO8601"; values it cannot read fall back to dateutil, and what
     dateutil cannot read either becomes NaT (the caller counts those lines as unparsed).
     """
+    return parse_times(text, fmt, tz)[0]
+
+
+def parse_times(
+    text: pd.Series, fmt: str | None, tz: str | None = "UTC"
+) -> tuple[pd.Series, pd.Series]:
+    """`parse_timestamps`, plus the UTC offset (minutes, Int16) each value stated itself.
+
+    The offset is <NA> where the text carried no zone: those instants depend on `tz` (None reads
+    them as UTC wall clock), and `pipeline.zones` may later decide which zone they were written in.
+    """
     if text.empty:
-        return pd.Series(pd.DatetimeIndex([], tz="UTC"), index=text.index)
+        empty = pd.Series(pd.DatetimeIndex([], tz="UTC"), index=text.index)
+        return empty, pd.Series([], dtype=pd.Int16Dtype(), index=text.index)
     codes, uniques = pd.factorize(text.astype(object), use_na_sentinel=True)
     unique_text = pd.Series(uniques, dtype=object)
-    parsed = _parse_unique(unique_text, fmt, resolve_zone(tz))
+    parsed, offsets = _parse_unique(unique_text, fmt, resolve_zone(tz or "UTC"))
     values = parsed.to_numpy(dtype="datetime64[ns]")
     out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
     valid = codes >= 0
     out[valid] = values[codes[valid]]
-    return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=text.index)
+    stated = np.full(len(codes), np.nan)
+    stated[valid] = offsets[codes[valid]]
+    stated[np.isnat(out)] = np.nan
+    ts = pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=text.index)
+    offset = pd.Series(pd.array(stated, dtype="Float64"), index=text.index).astype("Int16")
+    return ts, offset
 
 
-def _parse_unique(text: pd.Series, fmt: str | None, zone: dt.tzinfo) -> pd.Series:
-    """Parse unique strings; returns naive UTC datetimes."""
-    has_offset = text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)\s*$", regex=True, na=False)
+def _parse_unique(
+    text: pd.Series, fmt: str | None, zone: dt.tzinfo
+) -> tuple[pd.Series, np.ndarray]:
+    """Parse unique strings; returns naive UTC datetimes and the offsets they stated (NaN: none)."""
+    offsets = _stated_offsets(text)
+    has_offset = ~np.isnan(offsets)
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     for zoned in (True, False):
         part = text[has_offset == zoned]
@@ -77,15 +101,29 @@ def _parse_unique(text: pd.Series, fmt: str | None, zone: dt.tzinfo) -> pd.Serie
             continue
         parsed = pd.to_datetime(part, format=fmt, errors="coerce", utc=zoned)
         if not zoned:
-            parsed = _localize(parsed, zone)
+            parsed = localize(parsed, zone)
         result.loc[part.index] = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    missing = result.isna() & text.notna()
-    if missing.any():
-        result.loc[missing] = [_dateutil(value, zone) for value in text[missing]]
-    return result
+    missing = np.flatnonzero((result.isna() & text.notna()).to_numpy())
+    for position in missing:
+        stamp, offset = _dateutil(text.iloc[position], zone)
+        result.iloc[position] = stamp
+        offsets[position] = offset
+    return result, offsets
 
 
-def _localize(naive: pd.Series, zone: dt.tzinfo) -> pd.Series:
+def _stated_offsets(text: pd.Series) -> np.ndarray:
+    """Minutes east of UTC that each string ends with (`+05:30`, `-0700`, `Z`); NaN for none."""
+    parts = text.str.extract(_TRAILING_OFFSET)
+    sign = np.where(parts["sign"].to_numpy() == "-", -1.0, 1.0)
+    hours = pd.to_numeric(parts["hours"], errors="coerce").to_numpy(dtype=float)
+    minutes = pd.to_numeric(parts["minutes"], errors="coerce").to_numpy(dtype=float)
+    offsets = sign * (hours * 60 + minutes)
+    offsets[parts["utc"].notna().to_numpy()] = 0.0
+    return offsets
+
+
+def localize(naive: pd.Series, zone: dt.tzinfo) -> pd.Series:
+    """Wall-clock times in `zone` as aware times; DST folds inferred from order, gaps shifted."""
     if zone is dt.UTC:
         return naive.dt.tz_localize("UTC")
     try:
@@ -95,11 +133,16 @@ def _localize(naive: pd.Series, zone: dt.tzinfo) -> pd.Series:
         return naive.dt.tz_localize(zone, ambiguous=flags, nonexistent="shift_forward")
 
 
-def _dateutil(value: str, zone: dt.tzinfo) -> pd.Timestamp:
+def _dateutil(value: str, zone: dt.tzinfo) -> tuple[pd.Timestamp, float]:
+    """The last resort for odd leftovers: (naive UTC instant, stated offset in minutes or NaN)."""
     try:
         stamp = dateutil_parser.parse(value)
     except (ValueError, OverflowError, TypeError):
-        return pd.NaT
+        return pd.NaT, np.nan
+    offset = np.nan
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=zone)
-    return pd.Timestamp(stamp).tz_convert("UTC").tz_localize(None)
+    else:
+        delta = stamp.utcoffset()
+        offset = delta.total_seconds() / 60 if delta is not None else np.nan
+    return pd.Timestamp(stamp).tz_convert("UTC").tz_localize(None), offset

@@ -23,12 +23,14 @@ from pipeline.draftview import draft_view
 from pipeline.errors import PostmortemError
 from pipeline.export import export_format, serialize
 from pipeline.fences import UpdateResult, update_draft
+from pipeline.hosts import HostRule, parse_host_rules
 from pipeline.redact import redact_context, redact_series
 from pipeline.render import Template, load_template, render_draft
 from pipeline.report import build_context
 from pipeline.series import parse_bucket
 from pipeline.sources import FileQuality, FormatRule, Ingested, ingest, parse_format_rules
 from pipeline.window import parse_range, parse_time
+from pipeline.zones import ZoneRule, parse_zone_rules
 
 # Free-text columns of the events table that the analysis turns into signatures and excerpts.
 REDACTED_COLUMNS = ("message", "path", "user_agent", "referrer")
@@ -36,8 +38,10 @@ REDACTED_COLUMNS = ("message", "path", "user_agent", "referrer")
 
 @dataclass(frozen=True)
 class DraftOptions:
-    tz: str = "UTC"
+    tz: str | None = None  # zone stated for every zone-less timestamp; None: infer per file
     year: int | None = None
+    tz_for: tuple[ZoneRule, ...] = ()  # (glob, zone) from --tz-for
+    host_for: tuple[HostRule, ...] = ()  # (glob, host) from --host-for
     generated_at: dt.datetime | None = None
     template: str | None = None  # built-in name or file; None: `default`, or `html` for HTML
     format_for: tuple[FormatRule, ...] = ()  # (glob, format name) from --format-for
@@ -90,7 +94,6 @@ def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
 
 def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
     """The redacted context of the logs under `paths` (what every output is made from)."""
-    resolve_zone(options.tz)  # a bad zone is a usage error before any reading
     ingested = read_logs(paths, options)
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
@@ -249,27 +252,43 @@ def analysis_options(options: DraftOptions) -> AnalysisOptions:
 class ReadOptions:
     """How to read logs for `events` and `inspect`: the time and format choices of `draft`."""
 
-    tz: str = "UTC"
+    tz: str | None = None
     year: int | None = None
     format_for: tuple[FormatRule, ...] = ()
     nginx_log_format: str | None = None
+    tz_for: tuple[ZoneRule, ...] = ()
+    host_for: tuple[HostRule, ...] = ()
 
 
 def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ingested:
     """Ingest `paths` with the time and format choices every command shares.
 
     A `--nginx-log-format` is compiled into a format that detection considers for this run only.
+    A bad `--tz` is a usage error before any reading.
     """
+    if options.tz is not None:
+        resolve_zone(options.tz)
+    time = TimeOptions(
+        tz=options.tz, year=options.year, tz_for=options.tz_for, host_for=options.host_for
+    )
     custom = [compile_log_format(options.nginx_log_format)] if options.nginx_log_format else []
     with extra_formats(custom):
-        return ingest(
-            paths, TimeOptions(tz=options.tz, year=options.year), format_for=options.format_for
-        )
+        return ingest(paths, time, format_for=options.format_for)
 
 
 def format_rules(values: Sequence[str] | None) -> tuple[FormatRule, ...]:
     """`--format-for GLOB=FORMAT` values checked against the registry."""
     return parse_format_rules(values or ())
+
+
+def zone_rules(values: Sequence[str] | None) -> tuple[ZoneRule, ...]:
+    """`--tz-for GLOB=ZONE` values, every zone checked."""
+    return parse_zone_rules(values or ())
+
+
+def host_rules(values: Sequence[str] | None) -> tuple[HostRule, ...]:
+    """`--host-for GLOB=NAME` values."""
+    return parse_host_rules(values or ())
 
 
 @dataclass(frozen=True)
@@ -282,13 +301,10 @@ class Exported:
 def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> Exported:
     """The normalised events of `paths`, serialised in the format `output`'s suffix names."""
     kind = export_format(output)  # a bad suffix is a usage error before any reading
-    resolve_zone(options.tz)
     ingested = read_logs(paths, options)
     return Exported(serialize(ingested.events, kind), len(ingested.events), ingested.files)
 
 
-def inspect(paths: Sequence[Path], options: ReadOptions) -> list[FileQuality]:
-    """How each file under `paths` reads: format, line accounting, time range, zone assumed."""
-    resolve_zone(options.tz)
-    ingested = read_logs(paths, options)
-    return ingested.files
+def inspect(paths: Sequence[Path], options: ReadOptions) -> Ingested:
+    """How each file under `paths` reads: format, line accounting, time range, zone and why."""
+    return read_logs(paths, options)

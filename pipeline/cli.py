@@ -51,8 +51,27 @@ NginxLogFormatOption = Annotated[
     ),
 ]
 TzOption = Annotated[
-    str,
-    typer.Option(help="Zone of timestamps that carry none (IANA name or offset like +02:00)."),
+    str | None,
+    typer.Option(
+        help="Zone of every timestamp that carries none (IANA name or offset like +02:00);"
+        " by default each file's zone is inferred."
+    ),
+]
+TzForOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tz-for",
+        metavar="GLOB=ZONE",
+        help="Zone of the zone-less timestamps of files matching GLOB (repeatable).",
+    ),
+]
+HostForOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--host-for",
+        metavar="GLOB=NAME",
+        help="Host that wrote the files matching GLOB, for zone inference (repeatable).",
+    ),
 ]
 YearOption = Annotated[
     int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
@@ -100,10 +119,12 @@ def draft(
     tz: Annotated[
         str | None,
         typer.Option(
-            help="Zone of timestamps that carry none (IANA name or offset like +02:00);"
-            " default UTC or the config file's."
+            help="Zone of every timestamp that carries none (IANA name or offset like +02:00);"
+            " default the config file's, else inferred per file."
         ),
     ] = None,
+    tz_for: TzForOption = None,
+    host_for: HostForOption = None,
     year: YearOption = None,
     generated_at: Annotated[
         str | None,
@@ -195,6 +216,8 @@ def draft(
             raise PostmortemError("--update works on Markdown drafts only")
         options = api.DraftOptions(
             tz=config.tz,
+            tz_for=api.zone_rules(tz_for),
+            host_for=api.host_rules(host_for),
             year=year,
             generated_at=api.generated_at(generated_at),
             template=chosen,
@@ -293,7 +316,9 @@ def events(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite the output file if it exists.")
     ] = False,
-    tz: TzOption = "UTC",
+    tz: TzOption = None,
+    tz_for: TzForOption = None,
+    host_for: HostForOption = None,
     year: YearOption = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
@@ -304,6 +329,8 @@ def events(
     try:
         options = api.ReadOptions(
             tz=tz,
+            tz_for=api.zone_rules(tz_for),
+            host_for=api.host_rules(host_for),
             year=year,
             format_for=api.format_rules(format_for),
             nginx_log_format=nginx_log_format,
@@ -331,7 +358,9 @@ def inspect(
     paths: Annotated[
         list[Path], typer.Argument(help="Log files, folders, globs, archives, or - for stdin.")
     ],
-    tz: TzOption = "UTC",
+    tz: TzOption = None,
+    tz_for: TzForOption = None,
+    host_for: HostForOption = None,
     year: YearOption = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
@@ -343,18 +372,23 @@ def inspect(
     try:
         options = api.ReadOptions(
             tz=tz,
+            tz_for=api.zone_rules(tz_for),
+            host_for=api.host_rules(host_for),
             year=year,
             format_for=api.format_rules(format_for),
             nginx_log_format=nginx_log_format,
         )
-        files = api.inspect(paths, options)
+        ingested = api.inspect(paths, options)
     except PostmortemError as error:
         raise _fail(error) from None
     if as_json:
-        document = {"files": [quality.quality_dict(q) for q in files]}
+        document = {
+            "files": [quality.quality_dict(q) for q in ingested.files],
+            "skew": [quality.skew_dict(s) for s in ingested.skew],
+        }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
-        typer.echo(quality.describe(files), nl=False)
+        typer.echo(quality.describe(ingested.files, ingested.skew), nl=False)
 
 
 @app.command()

@@ -37,7 +37,7 @@ class Config:
     """Defaults for a run; `source` is the file they came from (None: built-in defaults)."""
 
     template: str = "default"
-    tz: str = "UTC"
+    tz: str | None = None  # None: each file's zone is inferred
     redact: bool = True
     redact_ips: bool = False
     services: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

@@ -7,8 +7,11 @@ hours the file covers and which zone was assumed for timestamps that carry none.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
+from pipeline.skew import ClockSkew
 from pipeline.sources import FileQuality
 
 EXAMPLE_WIDTH = 160
@@ -39,12 +42,63 @@ def quality_dict(quality: FileQuality) -> dict:
         "last": _iso(quality.last),
         "tz_assumed": quality.tz_assumed,
         "year_assumed": quality.year_assumed,
+        **time_dict(quality),
     }
 
 
-def describe(files: list[FileQuality]) -> str:
+def time_dict(quality: FileQuality) -> dict:
+    """How a file's times were placed: its host, the zone and rule behind it, the year rule."""
+    return {
+        "host": quality.host,
+        "host_rule": quality.host_rule,
+        "tz_rule": quality.tz_rule,
+        "tz_evidence": quality.tz_evidence,
+        "tz_score": quality.tz_score,
+        "year_rule": quality.year_rule,
+    }
+
+
+def skew_dict(skew: ClockSkew) -> dict:
+    return {
+        "ahead": skew.ahead,
+        "behind": skew.behind,
+        "seconds": skew.seconds,
+        "evidence": skew.evidence,
+        "support": skew.support,
+    }
+
+
+def skew_text(skew: ClockSkew) -> str:
+    """`db-1 runs 42 s ahead of web-1 (118 shared request ids)`."""
+    support = (
+        f"{skew.support} shared request ids"
+        if skew.evidence == "request ids"
+        else f"{skew.support} errors in aligned bursts"
+    )
+    return f"{skew.ahead} runs {skew.seconds:g} s ahead of {skew.behind} ({support})"
+
+
+def zone_text(quality: FileQuality) -> str:
+    """The zone of a file's zone-less timestamps and why, in one line."""
+    if not quality.tz_assumed:
+        return "timestamps carry their own offset"
+    rule = quality.tz_rule or "assumed"
+    text = f"{quality.tz_assumed} for timestamps without one ({rule}"
+    return text + (f": {quality.tz_evidence})" if quality.tz_evidence else ")")
+
+
+YEAR_RULES = {
+    "--year": "given with --year",
+    "bundle": "inferred from the span of the bundle's dated logs (pass --year to pin it)",
+    "file date": "inferred from the file's modification time (pass --year to pin it)",
+}
+
+
+def describe(files: list[FileQuality], skew: Sequence[ClockSkew] = ()) -> str:
     """A few lines per file, aligned, readable in a terminal or pasted into a ticket."""
     blocks = [_describe_one(quality) for quality in files]
+    if skew:
+        blocks.append("\n".join(f"clock skew  {skew_text(s)}" for s in skew))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
@@ -68,7 +122,11 @@ def _describe_one(quality: FileQuality) -> str:
         rows.append(f"  time range  {_iso(quality.first)} .. {_iso(quality.last)}")
     else:
         rows.append("  time range  -")
-    rows.append(f"  zone        {_zone(quality)}")
+    if quality.host:
+        rows.append(f"  host        {quality.host} ({quality.host_rule})")
+    rows.append(f"  zone        {zone_text(quality)}")
+    if quality.year_rule:
+        rows.append(f"  year        {YEAR_RULES[quality.year_rule]}")
     if quality.invalid_utf8:
         rows.append(f"  bad UTF-8   {quality.invalid_utf8} characters replaced")
     if quality.truncated_lines:
@@ -80,17 +138,6 @@ def _describe_one(quality: FileQuality) -> str:
         ):
             rows.append(f"    {line}: {_clip(text)}")
     return "\n".join(rows)
-
-
-def _zone(quality: FileQuality) -> str:
-    parts = []
-    if quality.tz_assumed:
-        parts.append(f"{quality.tz_assumed} assumed for timestamps without one")
-    else:
-        parts.append("timestamps carry their own offset")
-    if quality.year_assumed:
-        parts.append("year inferred (pass --year to pin it)")
-    return "; ".join(parts)
 
 
 def _clip(text: str) -> str:

@@ -15,6 +15,7 @@ from pipeline.analysis import AnalysisOptions, Findings, analyse
 from pipeline.candidates import Candidate
 from pipeline.errors import PostmortemError
 from pipeline.impact import Impact
+from pipeline.quality import skew_dict, skew_text, time_dict
 from pipeline.series import is_error, is_failed_request, is_request
 from pipeline.sources import FileQuality, Ingested
 from pipeline.window import Window
@@ -59,6 +60,7 @@ def build_context(
         ),
         "signatures": _signatures(findings.signature_stats),
         "sources": [_source(q, events) for q in ingested.files],
+        "clock_skew": [{**skew_dict(s), "text": skew_text(s)} for s in ingested.skew],
     }
 
 
@@ -253,6 +255,7 @@ def _source(quality: FileQuality, events: pd.DataFrame) -> dict:
         "tz_assumed": quality.tz_assumed,
         "year_assumed": quality.year_assumed,
         "invalid_utf8": quality.invalid_utf8,
+        **time_dict(quality),
     }
 
 

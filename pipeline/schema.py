@@ -31,6 +31,7 @@ CATEGORY = "category"
 # Column name -> dtype.
 COLUMNS: dict[str, object] = {
     "ts": UTC_NS,
+    "utc_offset": pd.Int16Dtype(),
     "source_file": CATEGORY,
     "line_no": pd.Int64Dtype(),
     "format": CATEGORY,

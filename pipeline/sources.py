@@ -8,10 +8,9 @@ not read. A postmortem built on logs that were silently half-read is worse than 
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,9 @@ from parsers import detect_format, get_format
 from parsers.base import LogFormat
 from parsers.mixed import ParsedFile, parse_file
 from parsers.timestamps import TimeOptions
+from pipeline.clocks import Clocks, ClockSkew, place_clocks
 from pipeline.errors import PostmortemError
+from pipeline.globs import matches_glob, parse_glob_rules
 from pipeline.inputs import Input, Skipped, read_inputs
 from pipeline.schema import conform, empty_events
 
@@ -42,7 +43,13 @@ class FileQuality:
     first: pd.Timestamp | None = None
     last: pd.Timestamp | None = None
     year_assumed: bool = False
+    year_rule: str | None = None  # year-less files: "--year", "bundle" or "file date"
     tz_assumed: str | None = None  # zone given to zone-less timestamps
+    tz_rule: str | None = None  # why: "stated", "same host", "aligned", "other hosts", "assumed"
+    tz_evidence: str | None = None  # the evidence behind `tz_rule`, in words
+    tz_score: float | None = None  # the alignment's correlation, for "aligned"
+    host: str | None = None  # the machine the file came from, where a clue named it
+    host_rule: str | None = None  # "--host-for", "folder", "syslog hostname", "same folder"
     truncated_lines: int = 0  # lines cut at 1 MiB
     unparsed_example_lines: list[int] = field(default_factory=list)  # 1-based, with the examples
     formats: dict[str, int] = field(default_factory=dict)  # events per format (mixed files)
@@ -59,6 +66,7 @@ class FileQuality:
 class Ingested:
     events: pd.DataFrame
     files: list[FileQuality]
+    skew: list[ClockSkew] = field(default_factory=list)  # hosts whose clocks disagree
 
 
 FormatRule = tuple[str, str]  # (glob, format name) from `--format-for GLOB=FORMAT`
@@ -66,26 +74,20 @@ FormatRule = tuple[str, str]  # (glob, format name) from `--format-for GLOB=FORM
 
 def parse_format_rules(values: Iterable[str]) -> tuple[FormatRule, ...]:
     """`GLOB=FORMAT` options checked up front: a typo in a format name must not cost a run."""
-    rules = []
-    for value in values:
-        pattern, sep, name = value.rpartition("=")
-        if not sep or not pattern or not name:
-            raise PostmortemError(f"--format-for wants GLOB=FORMAT, got {value!r}")
+    rules = parse_glob_rules(values, "--format-for", "FORMAT")
+    for _, name in rules:
         try:
-            get_format(name.strip())
+            get_format(name)
         except KeyError as error:
             raise PostmortemError(str(error.args[0])) from None
-        rules.append((pattern.strip(), name.strip()))
-    return tuple(rules)
+    return rules
 
 
 def forced_format(name: str, rules: Sequence[FormatRule]) -> LogFormat | None:
     """The format the first matching rule forces on `name` (a path or `bundle!member`)."""
-    candidates = {name, name.rsplit("!", 1)[-1], PurePosixPath(name.rsplit("!", 1)[-1]).name}
     for pattern, format_name in rules:
-        for candidate in candidates:
-            if fnmatch.fnmatchcase(candidate, pattern) or PurePosixPath(candidate).match(pattern):
-                return get_format(format_name)
+        if matches_glob(name, pattern):
+            return get_format(format_name)
     return None
 
 
@@ -97,10 +99,13 @@ def ingest(
 ) -> Ingested:
     """Read every file under `paths` into one events table sorted by time.
 
-    Events at the same instant keep the order of their files (rotated series oldest first) and
-    lines, so a tie never reorders what happened.
+    Zone-less timestamps are parsed as wall clock, then placed in UTC per file once every file
+    is read (`pipeline.zones`): a file's zone may come from another file of its host, or from
+    lining it up with all of them. Events at the same instant keep the order of their files
+    (rotated series oldest first) and lines, so a tie never reorders what happened.
     """
     time = time or TimeOptions()
+    wall_clock = TimeOptions(year=time.year)  # zones are chosen after parsing, per file
     items = read_inputs(paths)
     files: list[FileQuality] = []
     order = {item.name: position for position, item in enumerate(items)}
@@ -112,40 +117,55 @@ def ingest(
         forced = forced_format(item.name, format_for)
         streams.append((item, forced, forced or detect_format(item.lines)))
 
-    frames: list[pd.DataFrame] = []
+    frames: dict[str, pd.DataFrame] = {}
+    parsed_files: dict[str, tuple[Input, ParsedFile, bool, str]] = {}
     # Files with full timestamps first: their span tells year-less syslog which year it is in.
     streams.sort(key=lambda entry: bool(entry[2] and entry[2].yearless))
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None
     for item, forced, detected in streams:
-        if detected is not None and detected.yearless and year_hint is None and frames:
-            year_hint = _span(frames)
+        yearless = detected is not None and detected.yearless
+        if yearless and year_hint is None:
+            year_hint = _year_hint(list(frames.values()))
         parsed = parse_file(
             item.lines,
-            time,
+            wall_clock,
             forced=forced,
             year_hint=year_hint,
             year_default=_year(item.mtime),
         )
-        events = parsed.events
-        events["source_file"] = item.name
-        events["_order"] = np.int64(order[item.name])
-        frames.append(events)
-        files.append(_quality(item, parsed, time, forced is not None))
+        frames[item.name] = parsed.events
+        year_rule = "--year" if time.year else "bundle" if yearless and year_hint else "file date"
+        parsed_files[item.name] = (item, parsed, forced is not None, year_rule)
+
+    clocks = place_clocks(frames, time)
+    for name, (item, parsed, forced, year_rule) in parsed_files.items():
+        events = clocks.frames[name]
+        events["source_file"] = name
+        events["_order"] = np.int64(order[name])
+        files.append(_quality(item, parsed, events, clocks, forced, year_rule))
 
     files.sort(key=lambda q: order.get(q.path, len(order)))
-    if not frames:
-        return Ingested(events=empty_events(), files=files)
-    events = pd.concat([frame for frame in frames if len(frame)] or frames[:1], ignore_index=True)
+    if not clocks.frames:
+        return Ingested(events=empty_events(), files=files, skew=clocks.skew)
+    placed = list(clocks.frames.values())
+    events = pd.concat([frame for frame in placed if len(frame)] or placed[:1], ignore_index=True)
     events = events.sort_values(["ts", "_order", "line_no"], kind="stable")
-    return Ingested(events=conform(events.drop(columns="_order")), files=files)
+    return Ingested(events=conform(events.drop(columns="_order")), files=files, skew=clocks.skew)
 
 
-def _quality(item: Input, parsed: ParsedFile, time: TimeOptions, forced: bool) -> FileQuality:
+def _quality(
+    item: Input,
+    parsed: ParsedFile,
+    events: pd.DataFrame,
+    clocks: Clocks,
+    forced: bool,
+    year_rule: str,
+) -> FileQuality:
     quality = FileQuality(
         path=item.name,
         format=parsed.format,
         lines=parsed.lines,
-        events=len(parsed.events),
+        events=len(events),
         continuation=parsed.continuation,
         blank=parsed.blank,
         unparsed=parsed.unparsed,
@@ -156,24 +176,36 @@ def _quality(item: Input, parsed: ParsedFile, time: TimeOptions, forced: bool) -
         formats=parsed.formats,
         forced=forced,
     )
-    if len(parsed.events):
-        quality.first = parsed.events["ts"].min()
-        quality.last = parsed.events["ts"].max()
-    used = [get_format(name) for name in parsed.formats]
-    quality.year_assumed = time.year is None and any(fmt.yearless for fmt in used)
-    if any(not _zoned(fmt) for fmt in used):
-        quality.tz_assumed = time.tz
+    if len(events):
+        quality.first = events["ts"].min()
+        quality.last = events["ts"].max()
+    if any(get_format(name).yearless for name in parsed.formats):
+        quality.year_rule = year_rule
+        quality.year_assumed = year_rule != "--year"
+    host = clocks.hosts.get(item.name)
+    if host is not None:
+        quality.host, quality.host_rule = host.name, host.rule
+    zone = clocks.zones.get(item.name)
+    if zone is not None:
+        quality.tz_assumed, quality.tz_rule, quality.tz_evidence = (
+            zone.zone,
+            zone.rule,
+            zone.evidence,
+        )
+        quality.tz_score = zone.score
     return quality
 
 
-def _zoned(fmt: LogFormat) -> bool:
-    """Whether the format's timestamps carry their own offset."""
-    return bool(fmt.ts_format and "%z" in fmt.ts_format) or fmt.ts_format == "ISO8601"
+def _year_hint(frames: Sequence[pd.DataFrame]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The span the bundle's zoned logs cover, else the span of every dated log: year-less
+    syslog takes the year that puts it closest to it."""
+    zoned = [frame[frame["utc_offset"].notna().to_numpy()] for frame in frames]
+    return _span(zoned) or _span(frames)
 
 
 def _span(frames: Iterable[pd.DataFrame]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    starts = [f["ts"].min() for f in frames if len(f)]
-    ends = [f["ts"].max() for f in frames if len(f)]
+    starts = [f["ts"].min() for f in frames if len(f) and f["ts"].notna().any()]
+    ends = [f["ts"].max() for f in frames if len(f) and f["ts"].notna().any()]
     if not starts:
         return None
     return min(starts), max(ends)

@@ -125,6 +125,7 @@ def test_inspect_prints_each_file(logs: Path) -> None:
         "  format      nginx_access\n"
         "  lines       4 = 2 events + 0 continuation + 1 unparsed + 1 blank\n"
         "  time range  2024-03-14T02:31:01Z .. 2024-03-14T02:31:02Z\n"
+        "  host        web-1 (same folder)\n"
         "  zone        timestamps carry their own offset\n"
         "  unparsed    1 lines, e.g.\n"
         "    2: %%% not a log line %%%\n"
@@ -133,7 +134,10 @@ def test_inspect_prints_each_file(logs: Path) -> None:
         "  format      syslog_rfc3164\n"
         "  lines       1 = 1 events + 0 continuation + 0 unparsed + 0 blank\n"
         "  time range  2024-03-14T02:31:00Z .. 2024-03-14T02:31:00Z\n"
-        "  zone        UTC assumed for timestamps without one\n"
+        "  host        web-1 (syslog hostname)\n"
+        "  zone        UTC for timestamps without one (same host: UTC written by logs/access.log"
+        " (host web-1))\n"
+        "  year        given with --year\n"
     )
 
 

@@ -15,7 +15,7 @@ def test_no_config_gives_the_built_in_defaults(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     assert (config.template, config.tz, config.redact, config.redact_ips) == (
         "default",
-        "UTC",
+        None,  # no zone stated: each file's zone is inferred
         True,
         False,
     )
@@ -69,7 +69,7 @@ def test_nearest_config_wins(tmp_path: Path) -> None:
     child.mkdir()
     (child / "postmortem.toml").write_text("redact_ips = true\n")
     config = load_config(child)
-    assert (config.tz, config.redact_ips) == ("UTC", True)
+    assert (config.tz, config.redact_ips) == (None, True)
 
 
 def test_flags_override_the_file_and_none_means_not_given(tmp_path: Path) -> None:

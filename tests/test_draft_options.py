@@ -31,6 +31,7 @@ KEYS = {
     "timeline",
     "signatures",
     "sources",
+    "clock_skew",
 }
 
 

@@ -7,7 +7,6 @@ sample bundle and on the corpus logs.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -37,22 +36,17 @@ CORPUS_LOGS = (
 )
 
 
-def _zone(bundle: Path) -> str:
-    found = re.search(r"--tz ([\w/+:-]+)", (bundle / "README.md").read_text(encoding="utf-8"))
-    return found.group(1) if found else "UTC"
-
-
 @pytest.fixture(scope="module", params=BUNDLES, ids=[b.name for b in BUNDLES])
 def bundle_events(request: pytest.FixtureRequest) -> pd.DataFrame:
     path = request.param
-    return ingest([path], TimeOptions(tz=_zone(path))).events
+    return ingest([path], TimeOptions()).events  # zones inferred, as a user runs it
 
 
 @pytest.fixture(scope="module")
 def corpus_events() -> pd.DataFrame:
     if not CORPUS_LOGS:
         pytest.skip("corpus folder absent")
-    return ingest(CORPUS_LOGS, TimeOptions()).events
+    return ingest(CORPUS_LOGS, TimeOptions(tz="UTC")).events  # unrelated files: no one bundle
 
 
 # --- references: the per-event versions -------------------------------------------------------
@@ -177,7 +171,9 @@ def _plain_message(method, path, request, status, out) -> pd.Series:
     return nginx._message_objects(out["method"], out["path"], request, status)
 
 
-def _plain_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
+def _plain_events(
+    paths: list[Path], tz: str | None, monkeypatch: pytest.MonkeyPatch
+) -> pd.DataFrame:
     with monkeypatch.context() as patch:
         patch.setattr(nginx, "_numbers", _plain_numbers)
         patch.setattr(nginx, "_message", _plain_message)
@@ -187,7 +183,9 @@ def _plain_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -
         return ingest(paths, TimeOptions(tz=tz)).events
 
 
-def _threaded_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
+def _threaded_events(
+    paths: list[Path], tz: str | None, monkeypatch: pytest.MonkeyPatch
+) -> pd.DataFrame:
     with monkeypatch.context() as patch:
         patch.setattr(nginx, "PARALLEL_MIN_LINES", 2)  # force the thread pool even on small files
         patch.setattr(nginx, "MAX_THREADS", 3)  # an odd chunk count, to check the joins
@@ -197,10 +195,9 @@ def _threaded_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("path", BUNDLES, ids=[b.name for b in BUNDLES])
 def test_access_parser_matches_the_plain_path_on_bundles(path, monkeypatch) -> None:
-    tz = _zone(path)
-    plain = _plain_events([path], tz, monkeypatch)
-    pd.testing.assert_frame_equal(ingest([path], TimeOptions(tz=tz)).events, plain)
-    pd.testing.assert_frame_equal(_threaded_events([path], tz, monkeypatch), plain)
+    plain = _plain_events([path], None, monkeypatch)
+    pd.testing.assert_frame_equal(ingest([path], TimeOptions()).events, plain)
+    pd.testing.assert_frame_equal(_threaded_events([path], None, monkeypatch), plain)
 
 
 def test_access_parser_matches_the_plain_path_on_corpus(monkeypatch) -> None:
@@ -208,7 +205,7 @@ def test_access_parser_matches_the_plain_path_on_corpus(monkeypatch) -> None:
         pytest.skip("corpus folder absent")
     plain = _plain_events(CORPUS_LOGS, "UTC", monkeypatch)
     assert (plain["format"].astype(str).str.contains("access|ingress")).sum() > 0
-    pd.testing.assert_frame_equal(ingest(CORPUS_LOGS, TimeOptions()).events, plain)
+    pd.testing.assert_frame_equal(ingest(CORPUS_LOGS, TimeOptions(tz="UTC")).events, plain)
     pd.testing.assert_frame_equal(_threaded_events(CORPUS_LOGS, "UTC", monkeypatch), plain)
 
 

@@ -126,7 +126,9 @@ def test_arbitrary_bytes_never_raise_and_keep_every_line(raw: bytes) -> None:
         assert quality.lines == 0 and len(ingested.events) == 0
         return
     text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else None
-    expected = len(split_lines(text if text is not None else raw.decode("utf-8", "replace"))[0])
+    # A UTF-8 byte-order mark is not text (pipeline.inputs.decode drops it too).
+    utf8 = raw.decode("utf-8", "replace").removeprefix("\ufeff")
+    expected = len(split_lines(text if text is not None else utf8)[0])
     assert quality.lines == expected
     total = quality.events + quality.continuation + quality.unparsed + quality.blank
     assert total == quality.lines

@@ -1,0 +1,130 @@
+"""Clock skew between hosts: the same moment stamped differently by two machines.
+
+Zones fix whole hours; a host whose NTP died drifts by seconds or minutes, and a timeline merged
+from its logs puts effects before causes. Two kinds of shared evidence measure it, after the
+zones are placed:
+
+- the same request id logged on two hosts (the proxy and the app): the median difference of
+  their times is the skew, to within the request's own latency;
+- error bursts: each host's per-second errors against every other host's, the lag with the best
+  correlation. Bursts are coarse (a cause precedes its effect by a few seconds anyway), so they
+  are only reported when the lag is far beyond that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.hosts import HostOf
+
+REPORT_SECONDS = {"request ids": 3.0, "error bursts": 15.0}
+MIN_SHARED_IDS = 5
+MIN_BURST_ERRORS = 20
+MIN_BURST_CORRELATION = 0.5
+MAX_LAG_SECONDS = 300
+_NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class ClockSkew:
+    """`ahead` stamps the same moment `seconds` later than `behind` does."""
+
+    ahead: str
+    behind: str
+    seconds: float
+    evidence: str  # "request ids" or "error bursts"
+    support: int  # shared request ids, or error events of `ahead` in the bursts
+
+
+def estimate_skew(
+    frames: Mapping[str, pd.DataFrame], hosts: Mapping[str, HostOf]
+) -> list[ClockSkew]:
+    """Skews worth reporting between the named hosts of a bundle, largest first."""
+    named = {name: host.name for name, host in hosts.items() if host.name and name in frames}
+    if len(set(named.values())) < 2:
+        return []
+    found = _by_request_ids(frames, named)
+    measured = {frozenset((s.ahead, s.behind)) for s in found}
+    found += [
+        s for s in _by_bursts(frames, named) if frozenset((s.ahead, s.behind)) not in measured
+    ]
+    found = [s for s in found if abs(s.seconds) >= REPORT_SECONDS[s.evidence]]
+    return sorted(found, key=lambda s: (-abs(s.seconds), s.ahead, s.behind))
+
+
+def _by_request_ids(
+    frames: Mapping[str, pd.DataFrame], named: Mapping[str, str]
+) -> list[ClockSkew]:
+    parts = []
+    for name, host in named.items():
+        events = frames[name]
+        ids = events["request_id"]
+        known = ids.notna().to_numpy() & events["ts"].notna().to_numpy()
+        if known.any():
+            parts.append(
+                pd.DataFrame(
+                    {"host": host, "id": ids[known].astype(str), "ts": events["ts"][known]}
+                )
+            )
+    if len(parts) < 2:
+        return []
+    first = pd.concat(parts).groupby(["host", "id"], sort=True)["ts"].min().reset_index()
+    pairs = first.merge(first, on="id", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["host_a"] < pairs["host_b"]]
+    out = []
+    for (host_a, host_b), group in pairs.groupby(["host_a", "host_b"], sort=True):
+        if len(group) < MIN_SHARED_IDS:
+            continue
+        seconds = float((group["ts_b"] - group["ts_a"]).dt.total_seconds().median())
+        ahead, behind = (host_b, host_a) if seconds >= 0 else (host_a, host_b)
+        out.append(ClockSkew(ahead, behind, round(abs(seconds), 3), "request ids", len(group)))
+    return out
+
+
+def _by_bursts(frames: Mapping[str, pd.DataFrame], named: Mapping[str, str]) -> list[ClockSkew]:
+    """Each host's per-second errors against all other hosts' together: one lag per host."""
+    seconds: dict[str, list[np.ndarray]] = {}
+    for name, host in named.items():
+        events = frames[name]
+        severe = (events["severity"] >= "error").to_numpy(dtype=bool, na_value=False)
+        failed = (events["status"] >= 500).to_numpy(dtype=bool, na_value=False)
+        ts = events["ts"][(severe | failed) & events["ts"].notna().to_numpy()]
+        seconds.setdefault(host, []).append(ts.dt.tz_localize(None).to_numpy().view("i8") // _NS)
+    errors = {host: np.concatenate(parts) for host, parts in seconds.items()}
+    errors = {host: values for host, values in errors.items() if len(values) >= MIN_BURST_ERRORS}
+    if len(errors) < 2:
+        return []
+    low = min(values.min() for values in errors.values()) - MAX_LAG_SECONDS
+    high = max(values.max() for values in errors.values()) + MAX_LAG_SECONDS
+    counts = {
+        h: np.log1p(np.bincount(v - low, minlength=high - low + 1)) for h, v in errors.items()
+    }
+    total = sum(counts.values())
+    out = []
+    for host in sorted(counts):
+        lag, score = _best_lag(counts[host], total - counts[host])
+        if score >= MIN_BURST_CORRELATION and lag != 0:
+            others = "the other hosts"
+            ahead, behind = (host, others) if lag > 0 else (others, host)
+            out.append(ClockSkew(ahead, behind, float(abs(lag)), "error bursts", len(errors[host])))
+    return out
+
+
+def _best_lag(series: np.ndarray, reference: np.ndarray) -> tuple[int, float]:
+    """The shift (seconds) of `series` against `reference` with the highest correlation."""
+    if series.std() == 0 or reference.std() == 0:
+        return 0, 0.0
+    a = (series - series.mean()) / series.std()
+    b = (reference - reference.mean()) / reference.std()
+    n = len(a)
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(a, size) * np.conj(np.fft.rfft(b, size))
+    correlation = np.fft.irfft(spectrum, size) / n
+    lags = np.arange(-MAX_LAG_SECONDS, MAX_LAG_SECONDS + 1)
+    values = correlation[lags % size]
+    best = int(np.argmax(values))
+    return int(lags[best]), float(values[best])
