@@ -104,11 +104,13 @@ def _by_bursts(frames: Mapping[str, pd.DataFrame], named: Mapping[str, str]) -> 
         h: np.log1p(np.bincount(v - low, minlength=high - low + 1)) for h, v in errors.items()
     }
     total = sum(counts.values())
+    hosts = sorted(counts)
     out = []
-    for host in sorted(counts):
+    # Two hosts are one pair; with more, each host is measured against all the others together.
+    for host in hosts[:1] if len(hosts) == 2 else hosts:
         lag, score = _best_lag(counts[host], total - counts[host])
         if score >= MIN_BURST_CORRELATION and lag != 0:
-            others = "the other hosts"
+            others = hosts[1] if len(hosts) == 2 else "the other hosts"
             ahead, behind = (host, others) if lag > 0 else (others, host)
             out.append(ClockSkew(ahead, behind, float(abs(lag)), "error bursts", len(errors[host])))
     return out

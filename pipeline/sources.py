@@ -199,16 +199,15 @@ def _quality(
 def _year_hint(frames: Sequence[pd.DataFrame]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The span the bundle's zoned logs cover, else the span of every dated log: year-less
     syslog takes the year that puts it closest to it."""
-    zoned = [frame[frame["utc_offset"].notna().to_numpy()] for frame in frames]
-    return _span(zoned) or _span(frames)
+    zoned = [frame["ts"][frame["utc_offset"].notna().to_numpy()] for frame in frames]
+    return _span(zoned) or _span(frame["ts"] for frame in frames)
 
 
-def _span(frames: Iterable[pd.DataFrame]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    starts = [f["ts"].min() for f in frames if len(f) and f["ts"].notna().any()]
-    ends = [f["ts"].max() for f in frames if len(f) and f["ts"].notna().any()]
-    if not starts:
+def _span(times: Iterable[pd.Series]) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    known = [ts for ts in times if ts.notna().any()]
+    if not known:
         return None
-    return min(starts), max(ends)
+    return min(ts.min() for ts in known), max(ts.max() for ts in known)
 
 
 def _year(mtime: float | None) -> int | None:

@@ -71,6 +71,8 @@ def choose_zones(
 ) -> dict[str, ZoneChoice]:
     """A zone for every file in `frames` that has zone-less timestamps."""
     pending = [name for name, events in frames.items() if zoneless(events).any()]
+    if not pending:
+        return {}
     evidence = _local_offsets(frames, hosts)
     chosen: dict[str, ZoneChoice] = {}
     for name in pending:
@@ -127,7 +129,7 @@ class _HostEvidence:
 
     host: HostOf
     files: tuple[str, ...]
-    wall_ns: np.ndarray  # local wall clock of each evidence line, sorted
+    wall_ns: np.ndarray  # local wall clock of each evidence line (sorted when offsets differ)
     offsets: np.ndarray  # its offset in minutes
 
     @property
@@ -154,12 +156,12 @@ def _local_offsets(
     evidence = {}
     for key, parts in by_host.items():
         wall = np.concatenate([part[1] for part in parts])
-        offsets = np.concatenate([part[2] for part in parts])
-        order = np.argsort(wall, kind="stable")
+        offsets = np.concatenate([part[2] for part in parts]).astype(np.int64)
+        if offsets.min() != offsets.max():  # only a host that switches offsets is followed
+            order = np.argsort(wall, kind="stable")
+            wall, offsets = wall[order], offsets[order]
         files = tuple(part[0] for part in parts)
-        evidence[key] = _HostEvidence(
-            host_of_key[key], files, wall[order], offsets[order].astype(np.int64)
-        )
+        evidence[key] = _HostEvidence(host_of_key[key], files, wall, offsets)
     return evidence
 
 

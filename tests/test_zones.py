@@ -342,3 +342,26 @@ def test_inspect_json_reports_each_files_zone_rule(tmp_path: Path) -> None:
         "lb-1/nginx/error.log": ("-07:00", "same host", "lb-1"),
     }
     assert files["db-1/syslog"]["year_rule"] == "bundle"
+
+
+def test_clock_skew_is_measured_from_error_bursts_without_shared_ids(tmp_path: Path) -> None:
+    """db-1's clock runs 90 s fast: its FATAL burst (zoned, so no zone to blame) leads the 5xx."""
+    burst = minutes("02:00", "02:10", 5)
+    quiet = minutes("01:00", "03:00", 60)
+    _write(
+        tmp_path,
+        "lb-1/access.log",
+        [access(t, 0) for t in quiet] + [access(t, 0, 502) for t in burst],
+    )
+    fast = dt.timedelta(seconds=90)
+    lines = [jsonl(t + fast, "error", "FATAL: too many connections") for t in burst]
+    _write(
+        tmp_path, "db-1/db.jsonl", [jsonl(t + fast, "info", "checkpoint") for t in quiet] + lines
+    )
+    (skew,) = ingest([tmp_path]).skew
+    assert (skew.ahead, skew.behind, skew.seconds, skew.evidence) == (
+        "db-1",
+        "lb-1",
+        90.0,
+        "error bursts",
+    )
