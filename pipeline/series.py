@@ -95,6 +95,11 @@ def is_error(events: pd.DataFrame) -> pd.Series:
     return (events["severity"].isin(ERROR_LEVELS) & ~is_request(events)).astype(bool)
 
 
+def is_failure(events: pd.DataFrame) -> pd.Series:
+    """An error-level line or a 5xx: what an outage writes into every log at once."""
+    return is_error(events) | is_failed_request(events)
+
+
 def parse_bucket(text: str) -> pd.Timedelta:
     """`--bucket 30s`, `1min`, `5m`, `1h`: a positive pandas-style duration."""
     value = text.strip()

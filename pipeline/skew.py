@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.hosts import HostOf
+from pipeline.series import is_failure
 
 REPORT_SECONDS = {"request ids": 3.0, "error bursts": 15.0}
 MIN_SHARED_IDS = 5
@@ -90,9 +91,7 @@ def _by_bursts(frames: Mapping[str, pd.DataFrame], named: Mapping[str, str]) -> 
     seconds: dict[str, list[np.ndarray]] = {}
     for name, host in named.items():
         events = frames[name]
-        severe = (events["severity"] >= "error").to_numpy(dtype=bool, na_value=False)
-        failed = (events["status"] >= 500).to_numpy(dtype=bool, na_value=False)
-        ts = events["ts"][(severe | failed) & events["ts"].notna().to_numpy()]
+        ts = events["ts"][is_failure(events).to_numpy(dtype=bool) & events["ts"].notna().to_numpy()]
         seconds.setdefault(host, []).append(ts.dt.tz_localize(None).to_numpy().view("i8") // _NS)
     errors = {host: np.concatenate(parts) for host, parts in seconds.items()}
     errors = {host: values for host, values in errors.items() if len(values) >= MIN_BURST_ERRORS}

@@ -32,6 +32,7 @@ from parsers.timestamps import localize, resolve_zone
 from pipeline.alignment import align
 from pipeline.globs import matches_glob, parse_glob_rules
 from pipeline.hosts import HostOf
+from pipeline.series import is_failure
 
 ZoneRule = tuple[str, str]  # (glob, zone) from `--tz-for GLOB=ZONE`
 _NS_PER_MINUTE = 60 * 1_000_000_000
@@ -171,7 +172,7 @@ def _local_time_format(events: pd.DataFrame) -> np.ndarray:
     local = {
         name
         for name in pd.unique(names.dropna())
-        if (get_format(str(name)).ts_format or "").find("%z") >= 0
+        if "%z" in (get_format(str(name)).ts_format or "")
     }
     return names.isin(local).to_numpy()
 
@@ -252,9 +253,7 @@ def _other_hosts(evidence: Mapping[str, _HostEvidence]) -> ZoneChoice | None:
 
 
 def _errors(events: pd.DataFrame) -> np.ndarray:
-    severe = (events["severity"] >= "error").to_numpy(dtype=bool, na_value=False)
-    failed = (events["status"] >= 500).to_numpy(dtype=bool, na_value=False)
-    return severe | failed
+    return is_failure(events).to_numpy(dtype=bool)
 
 
 def _offsets_at(wall_ns: np.ndarray, ref_wall_ns: np.ndarray, ref_offsets: np.ndarray):
