@@ -25,6 +25,29 @@ _NS_PER_MINUTE = 60 * 1_000_000_000
 
 
 @dataclass(frozen=True)
+class MinuteCounts:
+    """Per-minute counts of the lines whose time is known: built once, compared many times."""
+
+    first_minute: int  # minutes since the epoch of `errors[0]`
+    errors: np.ndarray  # error lines and 5xx per minute
+    activity: np.ndarray  # all lines per minute
+
+
+def minute_counts(utc_ns: np.ndarray, errors: np.ndarray) -> MinuteCounts | None:
+    """The reference series of `align`; None when nothing has a known time."""
+    if not len(utc_ns):
+        return None
+    minutes = utc_ns // _NS_PER_MINUTE
+    first = int(minutes.min())
+    length = int(minutes.max()) - first + 1
+    return MinuteCounts(
+        first,
+        np.bincount(minutes[errors] - first, minlength=length),
+        np.bincount(minutes - first, minlength=length),
+    )
+
+
+@dataclass(frozen=True)
 class Alignment:
     """The offset that best lines a source up with the reference, and how clearly it won."""
 
@@ -42,10 +65,7 @@ class Alignment:
 
 
 def align(
-    source_wall_ns: np.ndarray,
-    source_errors: np.ndarray,
-    reference_utc_ns: np.ndarray,
-    reference_errors: np.ndarray,
+    source_wall_ns: np.ndarray, source_errors: np.ndarray, reference: MinuteCounts | None
 ) -> Alignment | None:
     """Best offset of a source (wall-clock instants read as UTC) against the reference.
 
@@ -53,19 +73,17 @@ def align(
     only helps when activity itself has a shape (a gap, a surge). None when there is nothing to
     compare.
     """
-    if not len(source_wall_ns) or not len(reference_utc_ns):
+    if not len(source_wall_ns) or reference is None:
         return None
-    signal = "activity"
-    if source_errors.sum() >= MIN_SIGNAL_EVENTS and reference_errors.sum() >= MIN_SIGNAL_EVENTS:
-        signal = "errors"
+    signal, series = "activity", reference.activity
+    if source_errors.sum() >= MIN_SIGNAL_EVENTS and reference.errors.sum() >= MIN_SIGNAL_EVENTS:
+        signal, series = "errors", reference.errors
         source_wall_ns = source_wall_ns[source_errors]
-        reference_utc_ns = reference_utc_ns[reference_errors]
-    source = source_wall_ns // _NS_PER_MINUTE
-    reference = reference_utc_ns // _NS_PER_MINUTE
-    scores = np.array([_score(source - offset, reference) for offset in OFFSETS_MINUTES])
-    best = int(np.nanargmax(scores)) if not np.all(np.isnan(scores)) else None
-    if best is None:
+    source = source_wall_ns // _NS_PER_MINUTE - reference.first_minute
+    scores = np.array([_score(source - offset, series) for offset in OFFSETS_MINUTES])
+    if np.all(np.isnan(scores)):
         return None
+    best = int(np.nanargmax(scores))
     rivals = np.abs(OFFSETS_MINUTES - OFFSETS_MINUTES[best]) > NEIGHBOURS_MINUTES
     runner_up = float(np.nanmax(scores[rivals])) if np.any(~np.isnan(scores[rivals])) else -1.0
     return Alignment(
@@ -76,15 +94,19 @@ def align(
     )
 
 
-def _score(source_minutes: np.ndarray, reference_minutes: np.ndarray) -> float:
-    """Correlation of log(1 + count) per minute over the span the two cover together."""
-    low = min(source_minutes.min(), reference_minutes.min())
-    high = max(source_minutes.max(), reference_minutes.max())
-    length = int(high - low + 1)
+def _score(source_minutes: np.ndarray, reference: np.ndarray) -> float:
+    """Correlation of log(1 + count) per minute over the span the two cover together.
+
+    `source_minutes` count from the reference's first minute (negative: before it).
+    """
+    low = min(int(source_minutes.min()), 0)
+    high = max(int(source_minutes.max()), len(reference) - 1)
+    length = high - low + 1
     if length < 3:
         return np.nan
     source = np.log1p(np.bincount(source_minutes - low, minlength=length))
-    reference = np.log1p(np.bincount(reference_minutes - low, minlength=length))
-    if source.std() == 0 or reference.std() == 0:
+    padded = np.zeros(length)
+    padded[-low : -low + len(reference)] = np.log1p(reference)
+    if source.std() == 0 or padded.std() == 0:
         return np.nan
-    return float(np.corrcoef(source, reference)[0, 1])
+    return float(np.corrcoef(source, padded)[0, 1])

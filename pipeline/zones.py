@@ -29,7 +29,7 @@ import pandas as pd
 
 from parsers import get_format
 from parsers.timestamps import localize, resolve_zone
-from pipeline.alignment import align
+from pipeline.alignment import MinuteCounts, align, minute_counts
 from pipeline.globs import matches_glob, parse_glob_rules
 from pipeline.hosts import HostOf
 from pipeline.series import is_failure
@@ -205,8 +205,8 @@ def _same_host(host: HostOf, evidence: Mapping[str, _HostEvidence]) -> ZoneChoic
 
 def _reference(
     frames: Mapping[str, pd.DataFrame], chosen: Mapping[str, ZoneChoice]
-) -> tuple[np.ndarray, np.ndarray]:
-    """UTC instants (ns) whose time is known, and which of them are errors."""
+) -> MinuteCounts | None:
+    """Per-minute counts of the lines whose time is known (stated, or placed already)."""
     instants, errors = [], []
     for name, events in frames.items():
         known = events["ts"].notna().to_numpy()
@@ -217,14 +217,14 @@ def _reference(
         instants.append(events["ts"][known].dt.tz_localize(None).to_numpy().view("i8"))
         errors.append(_errors(events)[known])
     if not instants:
-        return np.zeros(0, np.int64), np.zeros(0, bool)
-    return np.concatenate(instants), np.concatenate(errors)
+        return None
+    return minute_counts(np.concatenate(instants), np.concatenate(errors))
 
 
-def _aligned(events: pd.DataFrame, reference: tuple[np.ndarray, np.ndarray]) -> ZoneChoice | None:
+def _aligned(events: pd.DataFrame, reference: MinuteCounts | None) -> ZoneChoice | None:
     naive = zoneless(events)
     wall = events["ts"][naive].dt.tz_localize(None).to_numpy().view("i8")
-    result = align(wall, _errors(events)[naive], *reference)
+    result = align(wall, _errors(events)[naive], reference)
     if result is None or not result.confident:
         return None
     zone = format_offset(result.offset_minutes)
