@@ -1,7 +1,8 @@
 """The incident timeline: window edges, key events and first sightings of the likely causes.
 
-Logs repeat themselves (a restart loop logs the same three lines every ten seconds); the timeline
-collapses consecutive repeats of one kind of event from one source into a single row with a count,
+Logs repeat themselves (a restart loop logs the same three lines every ten seconds, a proxy logs a
+timeout every second of an outage); the timeline collapses a burst of one kind of event from one
+source into a single row with a count, even when other sources' lines fall between its repeats,
 so that a reader sees the story, not the noise.
 """
 
@@ -14,6 +15,8 @@ from pipeline.signatures import signature_of
 TIMELINE_COLUMNS = ["ts", "source", "kind", "text", "file", "line", "count", "last_ts"]
 MAX_ROWS = 60
 MARGIN = pd.Timedelta(minutes=30)  # key events this far around the window still matter
+ROUTINE_REPEATS = 3  # a key event seen this often away from the outage is routine there too
+BURST_GAP = pd.Timedelta(minutes=2)  # a repeat this soon after the last one continues its burst
 
 
 def build_timeline(
@@ -57,20 +60,37 @@ def build_timeline(
     rows = pd.concat([p[["ts", "source", "kind", "text", "file", "line"]] for p in parts])
     rows["ts"] = pd.to_datetime(rows["ts"], utc=True)
     if start is not None and end is not None:
-        rows = rows[(rows["ts"] >= start - MARGIN) & (rows["ts"] <= end + MARGIN)]
+        near = (rows["ts"] >= start - MARGIN) & (rows["ts"] <= end + MARGIN)
+        rows = rows[near & ~_routine(rows, near)]
     rows = rows.sort_values(["ts", "source", "line"], kind="stable").reset_index(drop=True)
     rows = collapse_repeats(rows)
     return rows.head(max_rows).reset_index(drop=True)
 
 
+def _routine(rows: pd.DataFrame, near: pd.Series) -> pd.Series:
+    """Key events whose source, kind and template recur away from the outage (sysstat's start and
+    stop every ten minutes): they tell nothing about it. Analysis rows are never routine."""
+    key = _key(rows)
+    away = key[~near].value_counts()
+    routine = key.map(away).fillna(0) >= ROUTINE_REPEATS
+    return routine & (rows["source"] != "analysis")
+
+
+def _key(rows: pd.DataFrame) -> pd.Series:
+    template = signature_of(rows["text"].astype(str))
+    return rows["source"].astype(str) + "\x00" + rows["kind"].astype(str) + "\x00" + template
+
+
 def collapse_repeats(rows: pd.DataFrame) -> pd.DataFrame:
-    """Consecutive rows with the same source, kind and text template become one, with a count."""
+    """Repeats of one source, kind and text template, each within `BURST_GAP` of the one before,
+    become one row (at the first) with a count and the last time: interleaved sources (the proxy's
+    timeouts between the app's pool errors) no longer break a burst into single rows."""
     if rows.empty:
         return rows.assign(count=pd.Series([], dtype="int64"), last_ts=rows["ts"])
-    template = signature_of(rows["text"].astype(str))
-    key = rows["source"].astype(str) + "\x00" + rows["kind"].astype(str) + "\x00" + template
-    run = (key != key.shift()).cumsum()
-    grouped = rows.groupby(run, sort=False)
+    key = _key(rows)
+    gap = rows["ts"].groupby(key).diff()
+    burst = (gap.isna() | (gap > BURST_GAP)).groupby(key).cumsum()
+    grouped = rows.groupby(key + "\x00" + burst.astype(str), sort=False)
     out = grouped.head(1).copy()
     out["count"] = grouped.size().to_numpy()
     out["last_ts"] = grouped["ts"].max().to_numpy()

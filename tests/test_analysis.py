@@ -12,7 +12,7 @@ from pipeline.impact import mask_endpoint, measure_impact
 from pipeline.schema import conform
 from pipeline.series import bucket_width, build_series, parse_bucket
 from pipeline.signatures import signature_of
-from pipeline.timeline import collapse_repeats
+from pipeline.timeline import build_timeline, collapse_repeats
 from pipeline.window import detect_windows, parse_range, window_from_range
 
 T0 = pd.Timestamp("2024-03-14T02:00:00Z")
@@ -281,6 +281,59 @@ def test_repeats_collapse_with_a_count() -> None:
     out = collapse_repeats(rows)
     assert out["count"].tolist() == [2, 1]
     assert out["last_ts"].iloc[0] == pd.Timestamp("2024-03-14T02:00:10Z")
+
+
+def test_a_burst_collapses_though_other_sources_interleave_and_a_pause_ends_it() -> None:
+    """A proxy's timeouts every second, the app's pool errors between them: two rows, not 2 × n;
+    the same timeout after a 10-minute pause is a new burst."""
+    seconds = [f"2024-03-14T02:00:{s:02d}Z" for s in range(0, 20, 2)]
+    proxy = [("nginx", "timeout", f"upstream timed out ({n})", t) for n, t in enumerate(seconds)]
+    app = [("app", "pool_exhausted", f"pool exhausted ({n})", t) for n, t in enumerate(seconds)]
+    later = [("nginx", "timeout", "upstream timed out (99)", "2024-03-14T02:10:00Z")]
+    ordered = sorted(proxy + app + later, key=lambda row: row[3])
+    rows = pd.DataFrame(
+        {
+            "ts": pd.to_datetime([row[3] for row in ordered]),
+            "source": [row[0] for row in ordered],
+            "kind": [row[1] for row in ordered],
+            "text": [row[2] for row in ordered],
+            "file": [row[0] for row in ordered],
+            "line": range(len(ordered)),
+        }
+    )
+    out = collapse_repeats(rows)
+    assert list(zip(out["source"], out["count"], strict=True)) == [
+        ("nginx", 10),
+        ("app", 10),
+        ("nginx", 1),
+    ]
+    assert out["last_ts"].iloc[0] == pd.Timestamp("2024-03-14T02:00:18Z")
+
+
+def test_routine_key_events_away_from_the_window_leave_the_timeline() -> None:
+    """sysstat starts every ten minutes all day: not part of the outage's story."""
+    stamps = pd.date_range("2024-03-14T00:00:05Z", "2024-03-14T05:00:05Z", freq="10min")
+    routine = pd.DataFrame(
+        {
+            "ts": stamps,
+            "kind": "start",
+            "text": "Starting sysstat-collect.service",
+            "file": "syslog",
+            "line": range(len(stamps)),
+        }
+    )
+    restart = pd.DataFrame(
+        {
+            "ts": [pd.Timestamp("2024-03-14T02:31:00Z")],
+            "kind": ["restart"],
+            "text": ["checkout.service: Scheduled restart job"],
+            "file": ["syslog"],
+            "line": [999],
+        }
+    )
+    start, end = pd.Timestamp("2024-03-14T02:30:00Z"), pd.Timestamp("2024-03-14T02:40:00Z")
+    timeline = build_timeline(pd.concat([routine, restart]), pd.DataFrame(), start, end)
+    assert timeline["kind"].tolist() == ["window_start", "restart", "window_end"]
 
 
 def test_analyse_with_bucket_and_no_incident() -> None:
