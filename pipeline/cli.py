@@ -368,7 +368,8 @@ def inspect(
         bool, typer.Option("--json", help="Print one JSON document instead of text.")
     ] = False,
 ) -> None:
-    """Show how each file reads: format, lines, events, unparsed examples, time range, zone."""
+    """Show how each file reads: format, lines, events, unparsed examples, time range, host,
+    the zone of its zone-less timestamps and why, and clock skew between hosts."""
     try:
         options = api.ReadOptions(
             tz=tz,
