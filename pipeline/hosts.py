@@ -72,19 +72,20 @@ def assign_hosts(
     root = _bundle_root(names)
     known = {host.lower(): host for host in hostnames.values() if host}
     hosts = {name: _host_of(name, root, known, hostnames.get(name), rules) for name in names}
-    # A clue-less file joins the one syslog host named in its own folder (`logs/access.log`
-    # beside `logs/syslog` whose lines say `web-1`).
-    named_in: dict[str, set[str]] = {}
+    # A clue-less file joins the syslog host of the nearest folder around it that holds exactly
+    # one (`var/log/nginx/access.log` beside `var/log/syslog` whose lines say `web-1`).
+    syslog_hosts = [(_parts(n)[:-1], h) for n, h in hosts.items() if h.rule == "syslog hostname"]
     for name, host in hosts.items():
-        if host.rule == "syslog hostname":
-            named_in.setdefault(_folder(name), set()).add(host.key)
-    by_key = {host.key: host for host in hosts.values()}
-    for name, host in hosts.items():
-        keys = named_in.get(_folder(name), set())
-        if host.rule == "same folder" and len(keys) == 1:
-            hosts[name] = HostOf(
-                key=next(iter(keys)), name=by_key[next(iter(keys))].name, rule="same folder"
-            )
+        if host.rule != "same folder":
+            continue
+        folders = _parts(name)[:-1]
+        for depth in range(len(folders), len(root) - 1, -1):
+            around = {h.key: h for where, h in syslog_hosts if where[:depth] == folders[:depth]}
+            if around:
+                if len(around) == 1:
+                    (joined,) = around.values()
+                    hosts[name] = HostOf(key=joined.key, name=joined.name, rule="same folder")
+                break
     return hosts
 
 

@@ -365,3 +365,17 @@ def test_clock_skew_is_measured_from_error_bursts_without_shared_ids(tmp_path: P
         90.0,
         "error bursts",
     )
+
+
+def test_a_var_log_copy_of_one_host_is_one_host(tmp_path: Path) -> None:
+    """`<bundle>/var/log/...`: nginx's folder has no host clue, syslog's lines name web-1."""
+    burst = minutes("02:00", "02:05")
+    _write(tmp_path, "var/log/nginx/access.log", [access(t, 330, 502) for t in burst])
+    _write(tmp_path, "var/log/nginx/error.log", [nginx_error(t, 330) for t in burst])
+    restart = at("02:03")
+    _write(tmp_path, "var/log/syslog", [syslog(restart, 330, "web-1", "systemd[1]: Started x.")])
+    ingested = ingest([tmp_path])
+    assert {(q.host, q.tz_assumed, q.tz_rule) for q in ingested.files if q.tz_assumed} == {
+        ("web-1", "+05:30", "same host")
+    }
+    assert times(ingested, "var/log/syslog") == [pd.Timestamp(restart)]
