@@ -60,28 +60,44 @@ def estimate_skew(
 def _by_request_ids(
     frames: Mapping[str, pd.DataFrame], named: Mapping[str, str]
 ) -> list[ClockSkew]:
-    parts = []
+    """Median time difference of the request ids two hosts share.
+
+    Each id's first time per host is compared with the next host (by name) that logged it, not
+    with every other one: a proxy and an app share ids in pairs, and an id seen by k hosts must
+    not cost k² rows.
+    """
+    names = sorted(set(named.values()))
+    hosts, ids, stamps = [], [], []
     for name, host in named.items():
         events = frames[name]
-        ids = events["request_id"]
-        known = ids.notna().to_numpy() & events["ts"].notna().to_numpy()
+        known = events["request_id"].notna().to_numpy() & events["ts"].notna().to_numpy()
         if known.any():
-            parts.append(
-                pd.DataFrame(
-                    {"host": host, "id": ids[known].astype(str), "ts": events["ts"][known]}
-                )
-            )
-    if len(parts) < 2:
+            ids.append(events["request_id"][known].astype(object).to_numpy())
+            stamps.append(events["ts"][known].dt.tz_localize(None).to_numpy().view("i8"))
+            hosts.append(np.full(int(known.sum()), names.index(host)))
+    if len(hosts) < 2:
         return []
-    first = pd.concat(parts).groupby(["host", "id"], sort=True)["ts"].min().reset_index()
-    pairs = first.merge(first, on="id", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["host_a"] < pairs["host_b"]]
+    codes, _ = pd.factorize(np.concatenate(ids))
+    first = (
+        pd.DataFrame({"id": codes, "host": np.concatenate(hosts), "ts": np.concatenate(stamps)})
+        .groupby(["id", "host"], sort=True)["ts"]
+        .min()
+        .reset_index()
+    )
+    same_id = first["id"].to_numpy()[1:] == first["id"].to_numpy()[:-1]
+    pairs = pd.DataFrame(
+        {
+            "a": first["host"].to_numpy()[:-1][same_id],
+            "b": first["host"].to_numpy()[1:][same_id],
+            "delta": (first["ts"].to_numpy()[1:] - first["ts"].to_numpy()[:-1])[same_id],
+        }
+    )
     out = []
-    for (host_a, host_b), group in pairs.groupby(["host_a", "host_b"], sort=True):
+    for (a, b), group in pairs.groupby(["a", "b"], sort=True):
         if len(group) < MIN_SHARED_IDS:
             continue
-        seconds = float((group["ts_b"] - group["ts_a"]).dt.total_seconds().median())
-        ahead, behind = (host_b, host_a) if seconds >= 0 else (host_a, host_b)
+        seconds = float(np.median(group["delta"].to_numpy())) / _NS
+        ahead, behind = (names[b], names[a]) if seconds >= 0 else (names[a], names[b])
         out.append(ClockSkew(ahead, behind, round(abs(seconds), 3), "request ids", len(group)))
     return out
 
