@@ -268,7 +268,8 @@ def _yearless(
     """Give year-less timestamps a year, rolling over at New Year inside the file.
 
     The base year is, in order: `--year`; the year that puts the file closest to the span the
-    other sources cover; the file's mtime year (its last line was written then).
+    other sources cover (the latest, when several put it inside); the file's mtime year (its
+    last line was written then).
     """
     squeezed = text.str.replace(r"\s+", " ", regex=True)
     months = pd.to_datetime("2000 " + squeezed, format="%Y " + fmt, errors="coerce").dt.month
@@ -284,11 +285,14 @@ def _yearless(
     if time.year is not None:
         return with_base(time.year)
     if year_hint is not None:
+        # Years around both ends of the span; among those that put the file inside it, the
+        # latest: one stray line from 1970 in another log must not send this one back in time.
         start, end = year_hint
-        candidates = range(start.year - 1 - wraps, end.year + 1)
-        return min(
-            (with_base(base) for base in candidates), key=lambda ts: _distance(ts, start, end)
-        )
+        candidates = {*range(start.year - 1 - wraps, start.year + 1)}
+        candidates |= {*range(end.year - 1 - wraps, end.year + 1)}
+        placed = {base: with_base(base) for base in sorted(candidates)}
+        best = min(placed, key=lambda base: (_distance(placed[base], start, end), -base))
+        return placed[best]
     base = (year_default or pd.Timestamp.now(tz="UTC").year) - wraps
     return with_base(base)
 

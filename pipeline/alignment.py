@@ -80,6 +80,13 @@ def align(
         signal, series = "errors", reference.errors
         source_wall_ns = source_wall_ns[source_errors]
     source = source_wall_ns // _NS_PER_MINUTE - reference.first_minute
+    # Only the reference minutes some offset can shift the source onto take part: a reference
+    # that spans months (or holds one line from 1970) costs no more than the source's own span.
+    low = max(int(source.min()) - int(OFFSETS_MINUTES.max()), 0)
+    high = min(int(source.max()) - int(OFFSETS_MINUTES.min()), len(series) - 1)
+    if low > high:
+        return None
+    series, source = series[low : high + 1], source - low
     scores = np.array([_score(source - offset, series) for offset in OFFSETS_MINUTES])
     if np.all(np.isnan(scores)):
         return None

@@ -27,6 +27,7 @@ MIN_SHARED_IDS = 5
 MIN_BURST_ERRORS = 20
 MIN_BURST_CORRELATION = 0.5
 MAX_LAG_SECONDS = 300
+BURST_SPAN_SECONDS = 3 * 3600  # errors this far either side of the busiest minute are compared
 _NS = 1_000_000_000
 
 
@@ -109,7 +110,7 @@ def _by_bursts(frames: Mapping[str, pd.DataFrame], named: Mapping[str, str]) -> 
         events = frames[name]
         ts = events["ts"][is_failure(events).to_numpy(dtype=bool) & events["ts"].notna().to_numpy()]
         seconds.setdefault(host, []).append(ts.dt.tz_localize(None).to_numpy().view("i8") // _NS)
-    errors = {host: np.concatenate(parts) for host, parts in seconds.items()}
+    errors = _around_the_busiest_minute({h: np.concatenate(p) for h, p in seconds.items()})
     errors = {host: values for host, values in errors.items() if len(values) >= MIN_BURST_ERRORS}
     if len(errors) < 2:
         return []
@@ -129,6 +130,18 @@ def _by_bursts(frames: Mapping[str, pd.DataFrame], named: Mapping[str, str]) -> 
             ahead, behind = (host, others) if lag > 0 else (others, host)
             out.append(ClockSkew(ahead, behind, float(abs(lag)), "error bursts", len(errors[host])))
     return out
+
+
+def _around_the_busiest_minute(errors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each host's error seconds within `BURST_SPAN` of the minute with most errors: a per-second
+    series over months of logs would cost gigabytes, and the outage is where the errors are."""
+    everything = np.concatenate(list(errors.values()))
+    if not len(everything):
+        return errors
+    minutes, counts = np.unique(everything // 60, return_counts=True)
+    busiest = int(minutes[np.argmax(counts)]) * 60
+    low, high = busiest - BURST_SPAN_SECONDS, busiest + BURST_SPAN_SECONDS
+    return {host: values[(values >= low) & (values <= high)] for host, values in errors.items()}
 
 
 def _best_lag(series: np.ndarray, reference: np.ndarray) -> tuple[int, float]:

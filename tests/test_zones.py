@@ -379,3 +379,12 @@ def test_a_var_log_copy_of_one_host_is_one_host(tmp_path: Path) -> None:
         ("web-1", "+05:30", "same host")
     }
     assert times(ingested, "var/log/syslog") == [pd.Timestamp(restart)]
+
+
+def test_one_line_from_1970_does_not_blow_up_alignment_or_skew(tmp_path: Path) -> None:
+    """Per-minute and per-second series are bounded by the data that matters, not the span."""
+    incident_bundle(tmp_path, -420, 120)
+    _write(tmp_path, "lb-1/old/access.log", [access(at("00:00:01", "1970-01-02"), -420, 502)])
+    ingested = ingest([tmp_path])
+    db_syslog = quality(ingested, "db-1/syslog")
+    assert (db_syslog.tz_assumed, db_syslog.tz_rule) == ("+02:00", "aligned")
