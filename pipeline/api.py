@@ -276,9 +276,14 @@ def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ing
         return ingest(paths, time, format_for=options.format_for)
 
 
-def format_rules(values: Sequence[str] | None) -> tuple[FormatRule, ...]:
-    """`--format-for GLOB=FORMAT` values checked against the registry."""
-    return parse_format_rules(values or ())
+def format_rules(
+    values: Sequence[str] | None, nginx_log_format: str | None = None
+) -> tuple[FormatRule, ...]:
+    """`--format-for GLOB=FORMAT` values checked against the registry, which for this check
+    includes the `nginx_custom` format a `--nginx-log-format` defines."""
+    custom = [compile_log_format(nginx_log_format)] if nginx_log_format else []
+    with extra_formats(custom):
+        return parse_format_rules(values or ())
 
 
 def zone_rules(values: Sequence[str] | None) -> tuple[ZoneRule, ...]:

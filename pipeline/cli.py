@@ -221,7 +221,7 @@ def draft(
             year=year,
             generated_at=api.generated_at(generated_at),
             template=chosen,
-            format_for=api.format_rules(format_for),
+            format_for=api.format_rules(format_for, nginx_log_format),
             nginx_log_format=nginx_log_format,
             bucket=bucket,
             since=since,
@@ -332,7 +332,7 @@ def events(
             tz_for=api.zone_rules(tz_for),
             host_for=api.host_rules(host_for),
             year=year,
-            format_for=api.format_rules(format_for),
+            format_for=api.format_rules(format_for, nginx_log_format),
             nginx_log_format=nginx_log_format,
         )
         exported = api.export_events(paths, output, options)
@@ -376,7 +376,7 @@ def inspect(
             tz_for=api.zone_rules(tz_for),
             host_for=api.host_rules(host_for),
             year=year,
-            format_for=api.format_rules(format_for),
+            format_for=api.format_rules(format_for, nginx_log_format),
             nginx_log_format=nginx_log_format,
         )
         ingested = api.inspect(paths, options)

@@ -175,3 +175,18 @@ def test_nginx_log_format_reads_a_custom_access_log(tmp_path: Path) -> None:
     assert first["event.dataset"] == "nginx_custom"
     without = runner.invoke(app, ["inspect", str(log), "--json"])
     assert json.loads(without.output)["files"][0]["unparsed"] == 2
+
+
+def test_format_for_can_force_the_custom_nginx_format(tmp_path: Path) -> None:
+    """`nginx_custom` exists only with --nginx-log-format; --format-for may name it then."""
+    log = tmp_path / "edge.txt"
+    log.write_text('203.0.113.9|2024-03-14T02:31:07+00:00|"POST /api/checkout HTTP/1.1"|502\n')
+    spec = '$remote_addr|$time_iso8601|"$request"|$status'
+    args = ["inspect", str(log), "--json", "--nginx-log-format", spec]
+    result = runner.invoke(app, [*args, "--format-for", "*.txt=nginx_custom"])
+    assert result.exit_code == 0, result.output
+    (only,) = json.loads(result.output)["files"]
+    assert (only["format"], only["forced"], only["events"]) == ("nginx_custom", True, 1)
+    alone = runner.invoke(app, ["inspect", str(log), "--format-for", "*.txt=nginx_custom"])
+    assert alone.exit_code == 1
+    assert alone.output.startswith("error: unknown format 'nginx_custom'")
