@@ -1637,7 +1637,8 @@ def db_pool_readme(stats, b, first_pool_error):
         "timeout 30 s) behind it at `10.0.4.21:8000`. Logs cover 2024-03-14 09:00–11:00 UTC.\n\n"
         "**Time zones:** both servers run in **Europe/Berlin (CET, UTC+1)**. The access log says so\n"
         "(`+0100`); `error.log` and `syslog` are written in the same local time **without a zone**\n"
-        "(read them with `--tz Europe/Berlin` or `--tz +01:00`). The app's JSON log is in UTC (`Z`).\n"
+        "(postmortem takes `+01:00` for `error.log` from the access log of its host, and for `syslog`\n"
+        "from the other host, since `api-1` writes nothing but UTC (`Z`) in its JSON log).\n"
         "Below, times are UTC first, with the servers' local time in brackets.",
         "- **09:57:30 (10:57:30)** the scheduler starts a weekly job, `rebuild_availability`, inside\n"
         "  the API process. It opens 8 long transactions from the same connection pool that serves\n"
@@ -1667,7 +1668,7 @@ def db_pool_readme(stats, b, first_pool_error):
         "- Access lines end with `$request_time $upstream_response_time` (` 0.112 0.111`); static files\n"
         "  have `-` as upstream time.\n"
         "- Three clocks: `+0100` in the access log, zone-less CET in `error.log` and `syslog`, UTC in\n"
-        "  the JSON log. Read with the default UTC, error.log and syslog land an hour late.\n"
+        "  the JSON log. Read as UTC, error.log and syslog would land an hour late.\n"
         "- Mobile clients have non-browser user agents (`FernhillTravel/3.8.2 (...) okhttp/4.12.0`).",
     )
 
@@ -3183,8 +3184,8 @@ Formats across the bundles: nginx `combined` access logs (one with `$request_tim
 $upstream_response_time` appended), nginx error logs, RFC 3164 syslog (no year, no PRI), JSON lines
 (`ts`, `level`, `service`, `msg`, ...), and Python `logging` text with tracebacks. All servers run
 in UTC except in `db-pool-exhaustion`, whose servers run in CET (UTC+1): its access log says `+0100`,
-its `error.log` and `syslog` carry CET local time without a zone (read them with `--tz
-Europe/Berlin`), and in `db-failover`, whose three hosts run in three zones: `lb-1` in
+its `error.log` and `syslog` carry CET local time without a zone (postmortem infers +01:00 for
+both), and in `db-failover`, whose three hosts run in three zones: `lb-1` in
 America/Los_Angeles (UTC−07:00; the access log says `-0700`, `error.log` has no zone), `app-1` in
 Asia/Kolkata (UTC+05:30; `app.jsonl` says `+05:30`, `syslog` has no zone) and `db-1` in Europe/Helsinki
 (UTC+02:00; its `syslog`, the only file of that host, has no zone: it is found by aligning its error
