@@ -5,8 +5,9 @@ zoned file from the same machine, so files must be grouped by host first. The cl
 first: `--host-for GLOB=NAME`; the folder a bundle is usually copied into
 (`<bundle>/<host>/var/log/...`), which is the first folder under the bundle's root unless it is a
 well-known log folder such as `nginx` or `log`; the hostname field of a syslog file. A file with
-none of these shares a host with the other clue-less files of its own folder: files copied from
-one folder almost always come from one machine.
+none of these joins the one syslog host of the nearest folder around it, else shares a host with
+the other clue-less files of its own folder: files copied from one folder almost always come
+from one machine.
 """
 
 from __future__ import annotations
