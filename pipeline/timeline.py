@@ -64,7 +64,13 @@ def build_timeline(
         rows = rows[near & ~_routine(rows, near)]
     rows = rows.sort_values(["ts", "source", "line"], kind="stable").reset_index(drop=True)
     rows = collapse_repeats(rows)
-    return rows.head(max_rows).reset_index(drop=True)
+    if len(rows) > max_rows:
+        # Cut log lines, never the analysis rows: a timeline that stops before the outage ends
+        # hides how it ended.
+        analysis = rows["source"] == "analysis"
+        logged = (~analysis).cumsum() <= max_rows - int(analysis.sum())
+        rows = rows[analysis | (~analysis & logged)]
+    return rows.reset_index(drop=True)
 
 
 def _routine(rows: pd.DataFrame, near: pd.Series) -> pd.Series:

@@ -336,6 +336,24 @@ def test_routine_key_events_away_from_the_window_leave_the_timeline() -> None:
     assert timeline["kind"].tolist() == ["window_start", "restart", "window_end"]
 
 
+def test_a_long_timeline_is_cut_in_its_log_lines_never_in_the_window_edges() -> None:
+    stamps = pd.date_range("2024-03-14T02:30:00Z", periods=100, freq="3min")
+    many = pd.DataFrame(
+        {
+            "ts": stamps,
+            "kind": "restart",
+            "text": [f"unit-{n}.service: Scheduled restart job" for n in range(100)],
+            "file": [f"host-{n}/syslog" for n in range(100)],
+            "line": range(100),
+        }
+    )
+    start, end = stamps[0], stamps[-1]
+    timeline = build_timeline(many, pd.DataFrame(), start, end, max_rows=10)
+    assert len(timeline) == 10
+    assert timeline["kind"].tolist()[-1] == "window_end"
+    assert timeline["kind"].tolist().count("restart") == 8
+
+
 def test_analyse_with_bucket_and_no_incident() -> None:
     findings = analyse(
         events(requests(30, 6, range(0))), AnalysisOptions(bucket=pd.Timedelta("30s"))
