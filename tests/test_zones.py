@@ -388,3 +388,16 @@ def test_one_line_from_1970_does_not_blow_up_alignment_or_skew(tmp_path: Path) -
     ingested = ingest([tmp_path])
     db_syslog = quality(ingested, "db-1/syslog")
     assert (db_syslog.tz_assumed, db_syslog.tz_rule) == ("+02:00", "aligned")
+
+
+@pytest.mark.parametrize("bundle", MULTI_ZONE, ids=[b.name for b in MULTI_ZONE])
+def test_a_multi_zone_bundle_places_the_same_from_a_tarball(bundle: Path, tmp_path: Path) -> None:
+    import tarfile
+
+    archive = tmp_path / "incident.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(bundle, arcname=bundle.name)
+    truth = json.loads((bundle / "truth.json").read_text())
+    ingested = ingest([archive])
+    for name, zone in truth["zones"].items():
+        assert quality(ingested, f"!{bundle.name}/{name}").tz_assumed in (zone, None), name
