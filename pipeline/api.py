@@ -307,7 +307,8 @@ def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> 
     """The normalised events of `paths`, serialised in the format `output`'s suffix names."""
     kind = export_format(output)  # a bad suffix is a usage error before any reading
     ingested = read_logs(paths, options)
-    return Exported(serialize(ingested.events, kind), len(ingested.events), ingested.files)
+    zones = {q.path: q.tz_assumed for q in ingested.files if q.tz_assumed}
+    return Exported(serialize(ingested.events, kind, zones), len(ingested.events), ingested.files)
 
 
 def inspect(paths: Sequence[Path], options: ReadOptions) -> Ingested:

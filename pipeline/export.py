@@ -11,6 +11,7 @@ This module only serialises; the CLI writes the bytes (DESIGN: only the CLI writ
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from pipeline.errors import PostmortemError
+from pipeline.zones import format_offset
 
 SUFFIXES = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
@@ -46,6 +48,7 @@ ECS_FIELDS: dict[str, str] = {
     "log.file.path": "source_file",
     "log.file.line": "line_no",
     "event.dataset": "format",
+    "event.timezone": "utc_offset",
 }
 _INTEGERS = {"process.pid", "http.response.status_code", "http.response.body.bytes"}
 _INTEGERS |= {"event.duration", "log.file.line"}
@@ -60,12 +63,20 @@ def export_format(path: Path) -> str:
     return kind
 
 
-def ecs_table(events: pd.DataFrame) -> pa.Table:
-    """The events as a typed Arrow table with ECS column names (timestamps stay timestamps)."""
+def ecs_table(events: pd.DataFrame, zones: Mapping[str, str] | None = None) -> pa.Table:
+    """The events as a typed Arrow table with ECS column names (timestamps stay timestamps).
+
+    `zones` maps a source file to the zone its zone-less timestamps were read in; with it,
+    `event.timezone` says, for every event, in which zone its original text was written: the
+    offset the line stated, else its file's zone (ECS asks for it exactly when the original
+    timestamp had none).
+    """
     columns: dict[str, pa.Array] = {}
     for name, column in ECS_FIELDS.items():
         values = events[column]
-        if name == "@timestamp":
+        if name == "event.timezone":
+            columns[name] = _timezones(values, events["source_file"], zones or {})
+        elif name == "@timestamp":
             columns[name] = pa.array(values, pa.timestamp("ns", tz="UTC"))
         elif name == "url.path":
             columns[name] = pc.replace_substring_regex(_text(values), r"[?#].*$", "")
@@ -79,9 +90,9 @@ def ecs_table(events: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-def serialize(events: pd.DataFrame, kind: str) -> bytes:
+def serialize(events: pd.DataFrame, kind: str, zones: Mapping[str, str] | None = None) -> bytes:
     """The events as the bytes of a `.jsonl`, `.csv` or `.parquet` file."""
-    table = ecs_table(events)
+    table = ecs_table(events, zones)
     if kind == "parquet":
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
@@ -130,6 +141,16 @@ def rfc3339(timestamps: pa.Array | pa.ChunkedArray) -> pa.Array:
     dotted = pc.if_else(pc.equal(digits, ""), "", pc.binary_join_element_wise(".", digits, ""))
     text = pc.binary_join_element_wise(base, dotted, "Z", "")
     return pc.if_else(pc.is_null(timestamps), pa.scalar(None, pa.string()), text)
+
+
+def _timezones(offsets: pd.Series, files: pd.Series, zones: Mapping[str, str]) -> pa.Array:
+    """`+05:30` (or `UTC`) from the offset a line stated, else its file's zone (`-07:00`,
+    `Europe/Berlin`); null where neither is known: a file that followed its host's DST switch
+    (`+01:00/+02:00`) has no one zone to name."""
+    minutes = offsets.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    stated = pd.Series(minutes, dtype=float).map(format_offset, na_action="ignore")
+    named = {f: z for f, z in zones.items() if not (z[:1] in "+-" and "/" in z)}
+    return _text(stated.where(stated.notna(), files.astype(object).map(named).to_numpy()))
 
 
 def _text(values: pd.Series) -> pa.Array:

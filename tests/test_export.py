@@ -201,6 +201,7 @@ def test_real_access_line_exports_exactly(tmp_path: Path, monkeypatch: pytest.Mo
         "log.file.path": "access.log",
         "log.file.line": 2,
         "event.dataset": "nginx_access",
+        "event.timezone": "UTC",  # the line's own +0000
     }
 
 
@@ -214,3 +215,23 @@ def test_counts_round_trip_through_every_format(tmp_path: Path) -> None:
     parquet = pq.read_table(io.BytesIO(serialize(ingested.events, "parquet")))
     assert parquet["event.dataset"].to_pylist() == ["syslog_rfc3164"] * 3 + ["nginx_access"] * 5
     assert parquet["log.file.line"].to_pylist() == [6, 7, 8, 1, 2, 3, 4, 5]
+
+
+def test_event_timezone_names_the_zone_each_line_was_written_in(tmp_path: Path) -> None:
+    """ECS `event.timezone`: the offset a line stated, or the zone its file was placed in."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "web-1").mkdir()
+    (tmp_path / "web-1" / "access.log").write_text(ACCESS.replace("+0000", "+0530") + "\n")
+    error = "2024/03/14 02:31:08 [error] 7#7: *1 upstream timed out, client: 203.0.113.7\n"
+    (tmp_path / "web-1" / "error.log").write_text(error)
+    out = tmp_path / "events.jsonl"
+    result = CliRunner().invoke(app, ["events", str(tmp_path / "web-1"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(e["event.dataset"], e["@timestamp"], e["event.timezone"]) for e in lines] == [
+        ("nginx_access", "2024-03-13T21:01:07Z", "+05:30"),
+        ("nginx_error", "2024-03-13T21:01:08Z", "+05:30"),
+    ]
