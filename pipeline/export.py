@@ -147,10 +147,13 @@ def _timezones(offsets: pd.Series, files: pd.Series, zones: Mapping[str, str]) -
     """`+05:30` (or `UTC`) from the offset a line stated, else its file's zone (`-07:00`,
     `Europe/Berlin`); null where neither is known: a file that followed its host's DST switch
     (`+01:00/+02:00`) has no one zone to name."""
-    minutes = offsets.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    stated = pd.Series(minutes, dtype=float).map(format_offset, na_action="ignore")
+    codes, uniques = pd.factorize(offsets.astype("Float64"), use_na_sentinel=True)
+    texts = np.array([format_offset(int(u)) for u in uniques] + [None], dtype=object)
     named = {f: z for f, z in zones.items() if not (z[:1] in "+-" and "/" in z)}
-    return _text(stated.where(stated.notna(), files.astype(object).map(named).to_numpy()))
+    categorical = files.astype("category")
+    per_file = categorical.cat.categories.map(lambda f: named.get(f)).to_numpy(dtype=object)
+    by_file = np.append(per_file, None)[categorical.cat.codes.to_numpy()]  # code -1: no file
+    return pa.array(np.where(codes >= 0, texts[codes], by_file), pa.string())
 
 
 def _text(values: pd.Series) -> pa.Array:
