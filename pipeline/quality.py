@@ -7,6 +7,7 @@ hours the file covers and which zone was assumed for timestamps that carry none.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pandas as pd
@@ -59,13 +60,7 @@ def time_dict(quality: FileQuality) -> dict:
 
 
 def skew_dict(skew: ClockSkew) -> dict:
-    return {
-        "ahead": skew.ahead,
-        "behind": skew.behind,
-        "seconds": skew.seconds,
-        "evidence": skew.evidence,
-        "support": skew.support,
-    }
+    return dataclasses.asdict(skew)
 
 
 def skew_text(skew: ClockSkew) -> str:
