@@ -182,12 +182,17 @@ RULES: tuple[KeyRule, ...] = (
     rule(
         "deploy",
         "deploy",
-        r"\bdeploy(ing|ed|ment)?\b|rolling (update|out)|rollout|roll(ing)? ?back|rolled back"
+        r"\bdeploy(ing|ed|ment)?\b|rolling (update|out)|rollout"
+        # A rollback of a release, not of a database transaction ("transaction rolled back").
+        r"|\brollback\b(?: (?:to|of)\b|$)|\broll(?:ing|ed|s)? back (?:to|release|deploy)"
+        r"|\brolled back \S+ to\b"
         r"|release v?\d|upgrad(ed|ing) .*to v?\d|version v?\d+\.\d+|v\d+\.\d+\.\d+",
         "Deploying checkout v2.14.0 (build 8812)",
         "Rolled back checkout to v2.13.9",
         "checkout starting, version 2.14.0",
         "deployment.apps/checkout rolled out",
+        "release checkout 2.13.2 (build 8790) started by priya: rollback",
+        "rolling back to v5.1.9",
     ),
     rule(
         "restart",
