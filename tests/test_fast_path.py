@@ -21,6 +21,9 @@ from parsers import nginx
 from parsers.timestamps import TimeOptions
 from pipeline import inputs
 from pipeline.analysis import analyse
+from pipeline.api import REDACTED_COLUMNS
+from pipeline.redact import RULES as REDACTION_RULES
+from pipeline.redact import redact_series
 from pipeline.schema import COLUMNS, STRING, _concrete, missing_values
 from pipeline.signatures import mask, merge_variable_words, signature_of, signature_stats
 from pipeline.sources import ingest
@@ -162,6 +165,34 @@ def test_signature_stats_match_the_per_event_frame_on_bundles(bundle_events) -> 
 
 def test_signature_stats_match_the_per_event_frame_on_corpus(corpus_events) -> None:
     _check_stats(corpus_events)
+
+
+# --- redaction: the rules' union picks the values, vs every rule over every value --------------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+def reference_redact(values: pd.Series) -> list:
+    out = pa.array(values.astype(object).where(values.notna(), None).tolist(), pa.string())
+    for rule in REDACTION_RULES:
+        out = pc.replace_substring_regex(out, rule.pattern, rule.replacement)
+    return out.to_pylist()
+
+
+def _check_redaction(events: pd.DataFrame) -> None:
+    for column in REDACTED_COLUMNS:
+        fast = redact_series(events[column]).astype(object)
+        assert fast.where(fast.notna(), None).tolist() == reference_redact(events[column]), column
+
+
+def test_redaction_matches_every_rule_on_every_value_of_the_hostile_logs() -> None:
+    events = ingest([HOSTILE], TimeOptions()).events
+    assert redact_series(events["message"]).str.contains("REDACTED").sum() > 5
+    _check_redaction(events)
+
+
+def test_redaction_matches_every_rule_on_every_value_of_the_corpus(corpus_events) -> None:
+    _check_redaction(corpus_events)
 
 
 # --- the access-log parser: arrow kernels and threads vs plain pandas on one thread ----------
