@@ -19,13 +19,20 @@ from conftest import CORPUS, SAMPLE_LOGS
 
 from parsers import nginx
 from parsers.timestamps import TimeOptions
-from pipeline import inputs
+from pipeline import inputs, signatures
 from pipeline.analysis import analyse
 from pipeline.api import REDACTED_COLUMNS
 from pipeline.redact import RULES as REDACTION_RULES
 from pipeline.redact import redact_series
 from pipeline.schema import COLUMNS, STRING, _concrete, missing_values
-from pipeline.signatures import mask, merge_variable_words, signature_of, signature_stats
+from pipeline.signatures import (
+    MASKS,
+    MAX_MESSAGE,
+    mask,
+    merge_variable_words,
+    signature_of,
+    signature_stats,
+)
 from pipeline.sources import ingest
 
 BUNDLES = sorted(p.parent for p in SAMPLE_LOGS.glob("*/truth.json"))
@@ -61,12 +68,22 @@ def corpus_events() -> pd.DataFrame:
 # --- references: the per-event versions -------------------------------------------------------
 
 
+def reference_mask(messages: pa.Array) -> pa.Array:
+    """Every rule over every message in turn: no merging of equal values, no threads."""
+    out = pc.utf8_slice_codeunits(
+        pc.replace_substring_regex(messages, r"\r?\n[\s\S]*$", ""), 0, MAX_MESSAGE
+    )
+    for _name, pattern, replacement in MASKS:
+        out = pc.replace_substring_regex(out, pattern, replacement)
+    return pc.utf8_trim_whitespace(out)
+
+
 def reference_signature_of(messages: pd.Series) -> pd.Series:
     """Mask every message, one by one in the array, with no factorising."""
     if messages.empty:
         return pd.Series([], dtype=STRING, index=messages.index)
     text = messages.astype(STRING).fillna("")
-    templates = mask(pa.array(text.to_numpy(dtype=object), pa.string())).to_pylist()
+    templates = reference_mask(pa.array(text.to_numpy(dtype=object), pa.string())).to_pylist()
     distinct = pd.Series(list(dict.fromkeys(templates)), dtype=object)
     merged = dict(zip(distinct, merge_variable_words(distinct), strict=True))
     return pd.Series(pd.array([merged[t] for t in templates], dtype=STRING), index=messages.index)
@@ -157,6 +174,16 @@ def test_signatures_per_unique_message_match_per_event_on_bundles(bundle_events)
 
 def test_signatures_per_unique_message_match_per_event_on_corpus(corpus_events) -> None:
     _check_signatures(corpus_events)
+
+
+def test_mask_in_threads_matches_every_rule_on_every_message(corpus_events, monkeypatch) -> None:
+    messages = pa.array(corpus_events["message"].to_numpy(dtype=object), pa.string())
+    expected = reference_mask(messages)
+    assert mask(messages).equals(expected)
+    monkeypatch.setattr(signatures, "PARALLEL_MIN_VALUES", 2)  # the pool even on few values
+    monkeypatch.setattr(signatures, "MAX_THREADS", 3)  # an odd chunk count, to check the joins
+    monkeypatch.setattr(signatures.os, "cpu_count", lambda: 3)
+    assert mask(messages).equals(expected)
 
 
 def test_signature_stats_match_the_per_event_frame_on_bundles(bundle_events) -> None:
