@@ -117,8 +117,7 @@ def detect_format(lines: Sequence[str] | pa.Array) -> LogFormat | None:
     Ties go to the more specific format (a JSON line is also "some text").
     """
     array = lines if isinstance(lines, pa.Array) else pa.array(list(lines), pa.string())
-    non_blank = array.filter(pc.invert(_blank_mask(array)))
-    sample = non_blank.slice(0, DETECT_LINES)
+    sample = _first_non_blank(array, DETECT_LINES)
     best: tuple[int, int] = (0, 0)
     winner = None
     for fmt in registered():
@@ -126,6 +125,21 @@ def detect_format(lines: Sequence[str] | pa.Array) -> LogFormat | None:
         if votes and (votes, fmt.specificity) > best:
             best, winner = (votes, fmt.specificity), fmt
     return winner
+
+
+def _first_non_blank(array: pa.Array, count: int) -> pa.Array:
+    """The first `count` non-blank lines of `array`, looking at no more of it than needed.
+
+    Filtering a whole file of a million lines to vote on 200 of them cost a third of a second,
+    twice per file; a head that doubles until it holds enough lines gives the same lines.
+    """
+    head = count
+    while True:
+        window = array.slice(0, head)
+        non_blank = window.filter(pc.invert(_blank_mask(window)))
+        if len(non_blank) >= count or head >= len(array):
+            return non_blank.slice(0, count)
+        head *= 2
 
 
 @dataclass

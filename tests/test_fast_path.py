@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pytest
 from conftest import CORPUS, SAMPLE_LOGS
 
-from parsers import nginx
+from parsers import base, nginx
 from parsers.timestamps import TimeOptions
 from pipeline import inputs, signatures
 from pipeline.analysis import analyse
@@ -342,3 +342,24 @@ def test_missing_columns_built_by_take_equal_a_list_of_nas() -> None:
         for n in (0, 1, 7):
             expected = pd.array([pd.NA] * n if n else [], dtype=_concrete(dtype))
             pd.testing.assert_extension_array_equal(missing_values(dtype, n), expected)
+
+
+# --- detection: the first non-blank lines from a growing head vs a filter of the whole file ----
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [],
+        ["a"] * 10,
+        [""] * 1000 + ["a"],
+        ["", " ", "x"] * 500,
+        ["", "\t", None] * 300 + ["b"] * 250,
+    ],
+    ids=["empty", "short", "blank-head", "sparse", "nulls"],
+)
+def test_first_non_blank_lines_match_a_filter_of_every_line(lines: list[str | None]) -> None:
+    array = pa.array(lines, pa.string())
+    everything = array.filter(pc.invert(base._blank_mask(array)))
+    for count in (1, 3, base.DETECT_LINES):
+        assert base._first_non_blank(array, count).equals(everything.slice(0, count))
