@@ -130,16 +130,21 @@ def extract_parallel(lines: pa.Array, pattern: str) -> pa.StructArray:
 
 
 def search_fields(text: pd.Series, pattern: str) -> pd.DataFrame:
-    """Named groups of an unanchored `pattern` searched in `text`; missing where it is absent."""
+    """Named groups of an unanchored `pattern` searched in `text`; missing where it is absent.
+
+    The regex runs once per distinct value and the captures are taken back per row: request
+    lines and error messages repeat, and a capture pass costs far more than a dictionary encode.
+    """
     names = list(re.compile(pattern).groupindex)
-    struct = pc.extract_regex(_arrow_text(text), pattern)
+    encoded = pc.dictionary_encode(_arrow_text(text))
+    struct = pc.extract_regex(encoded.dictionary, pattern)
     valid = struct.is_valid()
     columns = {}
     for name in names:
         values = struct.field(name)
         present = pc.and_(valid, pc.not_equal(values, ""))
         cleaned = pc.if_else(present, values, pa.scalar(None, pa.string()))
-        columns[name] = pd.array(cleaned, dtype=STRING)
+        columns[name] = pd.array(cleaned.take(encoded.indices), dtype=STRING)
     return pd.DataFrame(columns, index=text.index)
 
 
@@ -157,10 +162,13 @@ def _arrow_text(text: pd.Series) -> pa.Array:
 def real_client(clients: pd.Series) -> pd.Series:
     """The first public address of each client list, else its first entry (Filebeat's rule).
 
-    Loops over the unique lists only: a log has few distinct client chains.
+    Loops over the unique lists only (a log has few distinct client chains) and takes the
+    answers back per row by code, without a Python object per row.
     """
-    mapping = {text: _first_public(text) for text in clients.dropna().unique()}
-    return clients.astype(object).map(mapping)
+    codes, uniques = pd.factorize(clients, use_na_sentinel=True)
+    answers = pa.array([_first_public(str(text)) for text in uniques], pa.string())
+    taken = answers.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype=STRING), index=clients.index)
 
 
 def _first_public(text: str) -> str:
@@ -188,7 +196,7 @@ def finish_access(frame: pd.DataFrame) -> pd.DataFrame:
         if column in frame:
             out[column] = frame[column]
     if "clients" in frame:
-        out["client_ip"] = real_client(frame["clients"]).to_numpy()
+        out["client_ip"] = real_client(frame["clients"]).array
     elif "client_ip" in frame:
         out["client_ip"] = frame["client_ip"]
     for column in ("user_agent", "referrer", "request_id", "host", "pid"):
@@ -301,6 +309,7 @@ NGINX_COMBINED = register(
         description="nginx/Apache access log, combined format (with vhost, X-Forwarded-For lists)",
         sniff=_COMBINED_SNIFF,
         parse=_access_parser(COMBINED_PATTERN),
+        parse_is_sniff=True,
         ts_format=CLF_TIME,
         specificity=12,
         samples=[
@@ -384,6 +393,7 @@ ACCESS_COMMON = register(
         description="Common Log Format (Apache `common`): no referrer or user agent",
         sniff=COMMON_PATTERN,
         parse=_access_parser(COMMON_PATTERN),
+        parse_is_sniff=True,
         ts_format=CLF_TIME,
         specificity=11,
         samples=[

@@ -7,6 +7,7 @@ sample bundle and on the corpus logs.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from conftest import CORPUS, SAMPLE_LOGS
 
 from parsers import base, nginx
+from parsers.base import registered
 from parsers.timestamps import TimeOptions
 from pipeline import inputs, signatures
 from pipeline.analysis import analyse
@@ -235,6 +237,24 @@ def _plain_message(method, path, request, status, out) -> pd.Series:
     return nginx._message_objects(out["method"], out["path"], request, status)
 
 
+def _plain_search_fields(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """The regex over every row, not once per distinct value."""
+    names = list(re.compile(pattern).groupindex)
+    struct = pc.extract_regex(pa.array(text.astype(object).fillna(""), pa.string()), pattern)
+    columns = {}
+    for name in names:
+        values = struct.field(name)
+        present = pc.and_(struct.is_valid(), pc.not_equal(values, ""))
+        cleaned = pc.if_else(present, values, pa.scalar(None, pa.string()))
+        columns[name] = pd.array(cleaned, dtype=STRING)
+    return pd.DataFrame(columns, index=text.index)
+
+
+def _plain_real_client(clients: pd.Series) -> pd.Series:
+    mapping = {text: nginx._first_public(text) for text in clients.dropna().unique()}
+    return pd.Series(clients.astype(object).map(mapping).to_numpy(), index=clients.index)
+
+
 def _plain_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
     with monkeypatch.context() as patch:
         patch.setattr(nginx, "_numbers", _plain_numbers)
@@ -242,6 +262,10 @@ def _plain_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -
         patch.setattr(
             nginx, "extract_parallel", lambda lines, pattern: pc.extract_regex(lines, pattern)
         )
+        patch.setattr(nginx, "search_fields", _plain_search_fields)
+        patch.setattr(nginx, "real_client", _plain_real_client)
+        for fmt in registered():  # the sniff pass before the parse, for every format
+            patch.setitem(base._REGISTRY, fmt.name, dataclasses.replace(fmt, parse_is_sniff=False))
         return ingest(paths, TimeOptions(tz=tz)).events
 
 
