@@ -262,6 +262,11 @@ def _plain_events(paths: list[Path], tz: str, monkeypatch: pytest.MonkeyPatch) -
         patch.setattr(
             nginx, "extract_parallel", lambda lines, pattern: pc.extract_regex(lines, pattern)
         )
+        patch.setattr(
+            nginx,
+            "_captures_with_shortcut",
+            lambda lines, pattern, shortcut, names: nginx._captures(lines, pattern, names),
+        )
         patch.setattr(nginx, "search_fields", _plain_search_fields)
         patch.setattr(nginx, "real_client", _plain_real_client)
         for fmt in registered():  # the sniff pass before the parse, for every format
@@ -292,6 +297,49 @@ def test_access_parser_matches_the_plain_path_on_corpus(monkeypatch) -> None:
     assert (plain["format"].astype(str).str.contains("access|ingress")).sum() > 0
     pd.testing.assert_frame_equal(ingest(CORPUS_LOGS, TimeOptions()).events, plain)
     pd.testing.assert_frame_equal(_threaded_events(CORPUS_LOGS, "UTC", monkeypatch), plain)
+
+
+# Lines at the edges of the everyday shortcut: each must give what the full pattern gives.
+EDGE_ACCESS_LINES = [
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4. - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4- - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '[::1] - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '[::1 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    'fe80::1%eth0 - bob [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    'host.example:80 1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 frank alice [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - a]b [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - [x] [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '10.0.0.1, 10.0.0.2 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '"10.0.0.1, 8.8.8.8" 10.0.0.2 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 - -',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET /a\\"b\\\\" HTTP/1.1" 200 5 "r\\"" "u"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "" 400 0 "-" "-" "x" trailing',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" - - - -',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5   ',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 20 5 "-" "ua"',
+    '1.2.3.4 -  - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4\t- - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    'unix: - - [14/Mar/2024:02:31:07 +0000] "hello" 400 5 "-" "-"',
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shortcut"),
+    [
+        (nginx.COMBINED_PATTERN, nginx.COMBINED_SHORTCUT),
+        (nginx.COMMON_PATTERN, nginx.COMMON_SHORTCUT),
+    ],
+    ids=["combined", "common"],
+)
+def test_everyday_shortcut_captures_what_the_full_pattern_captures(pattern, shortcut) -> None:
+    samples = [s.line for fmt in registered() for s in fmt.samples if "[" in s.line]
+    lines = pa.array(EDGE_ACCESS_LINES + samples, pa.string())
+    full = nginx.extract_fields(lines, pattern, frozenset({"request"}))
+    fast = nginx.extract_fields(lines, pattern, frozenset({"request"}), shortcut)
+    assert len(fast) >= 4
+    pd.testing.assert_frame_equal(fast, full[list(fast.columns)])
 
 
 def test_numbers_fall_back_for_what_arrow_cannot_cast() -> None:
