@@ -21,12 +21,13 @@ from conftest import CORPUS, SAMPLE_LOGS
 from parsers import base, nginx
 from parsers.base import registered
 from parsers.timestamps import TimeOptions
-from pipeline import inputs, signatures
+from pipeline import inputs, keyevents, signatures
 from pipeline.analysis import analyse
 from pipeline.api import REDACTED_COLUMNS
 from pipeline.redact import RULES as REDACTION_RULES
 from pipeline.redact import redact_series
 from pipeline.schema import COLUMNS, STRING, _concrete, missing_values
+from pipeline.series import is_request
 from pipeline.signatures import (
     MASKS,
     MAX_MESSAGE,
@@ -194,6 +195,57 @@ def test_signature_stats_match_the_per_event_frame_on_bundles(bundle_events) -> 
 
 def test_signature_stats_match_the_per_event_frame_on_corpus(corpus_events) -> None:
     _check_stats(corpus_events)
+
+
+# --- key events: the rules on distinct lines after a union prefilter, vs every rule per event --
+
+
+def reference_key_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Every rule over the first line of every non-request event (the version before issue 6)."""
+    candidates = events[~is_request(events)]
+    if candidates.empty:
+        return keyevents._empty()
+    messages = pc.utf8_slice_codeunits(
+        pc.replace_substring_regex(
+            pa.array(candidates["message"].fillna("").to_numpy(dtype=object), pa.string()),
+            r"\r?\n[\s\S]*$",
+            "",
+        ),
+        0,
+        2000,
+    )
+    chosen = np.full(len(candidates), -1, dtype=np.int64)
+    for i, key_rule in enumerate(keyevents.RULES):
+        hit = key_rule.matches(messages) & (chosen < 0)
+        chosen[hit] = i
+    picked = np.flatnonzero(chosen >= 0)
+    rows = candidates.iloc[picked]
+    found = pd.DataFrame(
+        {
+            "ts": rows["ts"].to_numpy(dtype="datetime64[ns]"),
+            "kind": [keyevents.RULES[i].kind for i in chosen[picked]],
+            "rule": [keyevents.RULES[i].name for i in chosen[picked]],
+            "file": rows["source_file"].astype(str).to_numpy(),
+            "line": rows["line_no"].to_numpy(),
+            "service": rows["service"].astype(str).where(rows["service"].notna(), "").to_numpy(),
+            "text": np.asarray(messages.take(pa.array(picked)).to_pylist(), dtype=object),
+        }
+    )
+    found["ts"] = pd.to_datetime(found["ts"], utc=True)
+    found = pd.concat([found, keyevents._crash_loops(found)], ignore_index=True)
+    return found.sort_values(["ts", "file", "line"], kind="stable").reset_index(drop=True)
+
+
+def test_key_events_on_distinct_lines_match_every_rule_per_event_on_bundles(bundle_events) -> None:
+    pd.testing.assert_frame_equal(
+        keyevents.find_key_events(bundle_events), reference_key_events(bundle_events)
+    )
+
+
+def test_key_events_on_distinct_lines_match_every_rule_per_event_on_corpus(corpus_events) -> None:
+    found = keyevents.find_key_events(corpus_events)
+    assert len(found) > 10
+    pd.testing.assert_frame_equal(found, reference_key_events(corpus_events))
 
 
 # --- redaction: the rules' union picks the values, vs every rule over every value --------------
