@@ -21,8 +21,8 @@ from conftest import CORPUS, SAMPLE_LOGS
 from parsers import base, nginx
 from parsers.base import registered
 from parsers.timestamps import TimeOptions
-from pipeline import inputs, keyevents, signatures
-from pipeline.analysis import analyse
+from pipeline import candidates, inputs, keyevents, signatures
+from pipeline.analysis import _key_line_kinds, analyse
 from pipeline.api import REDACTED_COLUMNS
 from pipeline.redact import RULES as REDACTION_RULES
 from pipeline.redact import redact_series
@@ -195,6 +195,189 @@ def test_signature_stats_match_the_per_event_frame_on_bundles(bundle_events) -> 
 
 def test_signature_stats_match_the_per_event_frame_on_corpus(corpus_events) -> None:
     _check_stats(corpus_events)
+
+
+# --- root-cause candidates: integer codes vs the per-event frame of strings ------------------
+
+
+def reference_rank_candidates(
+    events: pd.DataFrame,
+    signatures: pd.Series,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    key_event_kinds: pd.Series | None = None,
+    *,
+    top: int = candidates.TOP_CANDIDATES,
+) -> list[candidates.Candidate]:
+    """`rank_candidates` as it was before issue 6: a per-event frame of strings."""
+    duration = end - start
+    lead = max(candidates.LEAD, duration / 4)
+    # Access-log lines never become candidates: drop them before building any per-event column
+    # (at a million requests, the strings of lines about to be dropped cost seconds).
+    logs = (~candidates.is_request(events)).to_numpy(dtype=bool)
+    if not logs.any():
+        return []
+    kept = events[logs]
+    key = (
+        key_event_kinds.reindex(events.index).isin(list(candidates.CAUSE_KINDS)).to_numpy()[logs]
+        if key_event_kinds is not None
+        else np.zeros(len(kept), bool)
+    )
+    frame = pd.DataFrame(
+        {
+            "signature": signatures[logs].to_numpy(),
+            "ts": kept["ts"].to_numpy(dtype="datetime64[ns]"),
+            "file": kept["source_file"].astype(str).to_numpy(),
+            "line": kept["line_no"].to_numpy(),
+            "text": kept["message"].fillna("").to_numpy(dtype=object),
+            "severity": kept["severity"].astype(str).to_numpy(dtype=object),
+            "key": key,
+        }
+    )
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    worded = candidates._error_worded(kept["message"])
+    frame.loc[worded & _reference_below_error(frame["severity"]), "severity"] = "error"
+    frame = frame.sort_values(["ts", "file", "line"], kind="stable")
+    frame["near"] = (frame["ts"] >= start - lead) & (frame["ts"] < end)
+    frame["far_before"] = frame["ts"] < start - lead
+    frame["after"] = frame["ts"] >= end
+    near = frame[frame["near"]]
+    if near.empty:
+        return []
+    per = frame.groupby("signature", sort=False).agg(
+        count=("ts", "size"),
+        near=("near", "sum"),
+        far_before=("far_before", "sum"),
+        after=("after", "sum"),
+        key=("key", "any"),
+    )
+    near_first = near.groupby("signature", sort=False).agg(
+        first_near=("ts", "min"),
+        first_seen=("ts", "min"),
+        severity=("severity", _reference_worst),
+    )
+    all_first = frame.groupby("signature", sort=False)["ts"].min().rename("first_seen_all")
+    stats = per.join(near_first, how="inner").join(all_first)
+
+    span_start = frame["ts"].min()
+    span_end = frame["ts"].max()
+    near_seconds = max((end - (start - lead)).total_seconds(), 1.0)
+    far_seconds = max((start - lead - span_start).total_seconds(), 0.0)
+    after_seconds = max((span_end - end).total_seconds(), 0.0)
+    rate_near = stats["near"] / near_seconds
+    rate_outside = (stats["far_before"] + stats["after"]) / max(far_seconds + after_seconds, 1.0)
+
+    offset = (stats["first_near"] - start).dt.total_seconds()
+    early = np.where(
+        offset <= 0,
+        1.0 - 0.5 * (-offset / lead.total_seconds()),
+        np.clip(1.0 - offset / max(duration.total_seconds() / 2, 60.0), 0.0, 1.0),
+    )
+    new = np.where(
+        stats["far_before"] + stats["after"] == 0, 1.0, rate_near / (rate_near + rate_outside)
+    )
+    tracking = stats["near"] / stats["count"]
+    severity = stats["severity"].map(candidates.SEVERITY_WEIGHT).fillna(0.3)
+    key_bonus = np.where(stats["key"], candidates.KEY_EVENT_BONUS, 0.0)
+    # Of the new things near the start, the one that showed first is the likeliest cause: an OOM
+    # kill comes before the restarts it triggers, a deploy before the errors it brings.
+    novel = pd.Series(new, index=stats.index) >= 0.5
+    order = stats["first_near"].where(novel).rank(method="min")
+    first = (1.0 - (order - 1) / max(int(novel.sum()), 1)).fillna(0.0).to_numpy()
+    score = (
+        candidates.WEIGHTS["first"] * first
+        + candidates.WEIGHTS["early"] * early
+        + candidates.WEIGHTS["new"] * new
+        + candidates.WEIGHTS["tracking"] * tracking
+        + candidates.WEIGHTS["severity"] * severity
+        + key_bonus
+    )
+    stats = stats.assign(
+        early=early,
+        new=new,
+        tracking=tracking,
+        severity_w=severity,
+        key_bonus=key_bonus,
+        first=first,
+        score=np.round(score.astype(float), 4),
+        offset=offset,
+    )
+    stats = (
+        stats.reset_index()
+        .sort_values(
+            ["score", "first_near", "signature"], ascending=[False, True, True], kind="stable"
+        )
+        .head(top)
+    )
+
+    evidence = _reference_evidence(near[near["signature"].isin(stats["signature"])])
+    return [
+        candidates.Candidate(
+            signature=str(row.signature),
+            score=float(row.score),
+            reason=candidates._reason(row, start),
+            first_seen=row.first_seen_all,
+            count=int(row.count),
+            components={
+                "early": round(float(row.early), 4),
+                "new": round(float(row.new), 4),
+                "tracking": round(float(row.tracking), 4),
+                "severity": round(float(row.severity_w), 4),
+                "key_event": round(float(row.key_bonus), 4),
+                "first": round(float(row.first), 4),
+            },
+            evidence=evidence.get(str(row.signature), ()),
+        )
+        for row in stats.itertuples(index=False)
+    ]
+
+
+def _reference_evidence(near: pd.DataFrame) -> dict[str, tuple[dict, ...]]:
+    """The first lines of each signature near the window, from as many files as possible."""
+    firsts = near.groupby(["signature", "file"], sort=False).head(1)
+    firsts = firsts.groupby("signature", sort=False).head(candidates.EVIDENCE_LINES)
+    out: dict[str, list[dict]] = {}
+    for row in firsts.itertuples(index=False):
+        out.setdefault(str(row.signature), []).append(
+            {
+                "file": row.file,
+                "line": int(row.line) if pd.notna(row.line) else None,
+                "text": str(row.text).split("\n", 1)[0],
+                "ts": row.ts,
+            }
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _reference_below_error(levels: pd.Series) -> np.ndarray:
+    order = list(candidates.SEVERITY_WEIGHT)
+    rank = levels.map({name: i for i, name in enumerate(order)}).fillna(1)
+    return (rank < order.index("error")).to_numpy(dtype=bool)
+
+
+def _reference_worst(levels: pd.Series) -> str:
+    order = list(candidates.SEVERITY_WEIGHT)
+    ranks = levels.map({name: i for i, name in enumerate(order)}).dropna()
+    return order[int(ranks.max())] if not ranks.empty else "info"
+
+
+def _check_candidates(events: pd.DataFrame) -> None:
+    findings = analyse(events)
+    if findings.window is None:
+        return
+    kinds = _key_line_kinds(findings.events, keyevents.find_key_events(findings.events))
+    args = (findings.events, findings.signatures, findings.window.start, findings.window.end, kinds)
+    fast = candidates.rank_candidates(*args)
+    assert fast == reference_rank_candidates(*args)
+    assert fast == findings.candidates
+
+
+def test_candidates_on_codes_match_the_frame_of_strings_on_bundles(bundle_events) -> None:
+    _check_candidates(bundle_events)
+
+
+def test_candidates_on_codes_match_the_frame_of_strings_on_corpus(corpus_events) -> None:
+    _check_candidates(corpus_events)
 
 
 # --- key events: the rules on distinct lines after a union prefilter, vs every rule per event --
