@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.schema import STRING
 from pipeline.series import is_request
+from pipeline.signatures import file_keys
 
 TOP_CANDIDATES = 10
 EVIDENCE_LINES = 3
@@ -56,6 +57,10 @@ SEVERITY_WEIGHT = {
 }
 
 
+SEVERITY_ORDER = list(SEVERITY_WEIGHT)
+ERROR_RANK = SEVERITY_ORDER.index("error")
+
+
 @dataclass(frozen=True)
 class Candidate:
     signature: str
@@ -88,26 +93,33 @@ def rank_candidates(
     logs = (~is_request(events)).to_numpy(dtype=bool)
     if not logs.any():
         return []
-    kept = events[logs]
+    rows = np.flatnonzero(logs)
     key = (
         key_event_kinds.reindex(events.index).isin(list(CAUSE_KINDS)).to_numpy()[logs]
         if key_event_kinds is not None
-        else np.zeros(len(kept), bool)
+        else np.zeros(len(rows), bool)
     )
+    # Every per-event column is a number: signature and file as codes (the file's code sorts as
+    # its name does), severity as its rank. Names and texts are looked up for the few signatures
+    # and evidence lines that make it to the end.
+    signature, signature_names = pd.factorize(signatures[logs], sort=False)
+    file_rank, file_names = file_keys(events["source_file"])
+    severity = _severity_ranks(events["severity"])[rows]
+    messages = events["message"].take(rows)
+    below_error = np.where(severity < 0, SEVERITY_ORDER.index("info"), severity) < ERROR_RANK
+    severity[_error_worded(messages) & below_error] = ERROR_RANK
     frame = pd.DataFrame(
         {
-            "signature": signatures[logs].to_numpy(),
-            "ts": kept["ts"].to_numpy(dtype="datetime64[ns]"),
-            "file": kept["source_file"].astype(str).to_numpy(),
-            "line": kept["line_no"].to_numpy(),
-            "text": kept["message"].fillna("").to_numpy(dtype=object),
-            "severity": kept["severity"].astype(str).to_numpy(dtype=object),
+            "signature": signature,
+            "ts": events["ts"].to_numpy(dtype="datetime64[ns]")[rows],
+            "file": file_rank[rows],
+            "line": events["line_no"].array.take(rows),
+            "row": rows,
+            "severity": severity,
             "key": key,
         }
     )
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
-    worded = _error_worded(kept["message"])
-    frame.loc[worded & _below_error(frame["severity"]), "severity"] = "error"
     frame = frame.sort_values(["ts", "file", "line"], kind="stable")
     frame["near"] = (frame["ts"] >= start - lead) & (frame["ts"] < end)
     frame["far_before"] = frame["ts"] < start - lead
@@ -125,8 +137,12 @@ def rank_candidates(
     near_first = near.groupby("signature", sort=False).agg(
         first_near=("ts", "min"),
         first_seen=("ts", "min"),
-        severity=("severity", _worst),
+        severity=("severity", "max"),
     )
+    # The worst level near the window, by name; a signature with no known level reads as info.
+    near_first["severity"] = [
+        SEVERITY_ORDER[rank] if rank >= 0 else "info" for rank in near_first["severity"]
+    ]
     all_first = frame.groupby("signature", sort=False)["ts"].min().rename("first_seen_all")
     stats = per.join(near_first, how="inner").join(all_first)
 
@@ -173,15 +189,14 @@ def rank_candidates(
         score=np.round(score.astype(float), 4),
         offset=offset,
     )
-    stats = (
-        stats.reset_index()
-        .sort_values(
-            ["score", "first_near", "signature"], ascending=[False, True, True], kind="stable"
-        )
-        .head(top)
-    )
+    stats = stats.reset_index().rename(columns={"signature": "code"})
+    stats["signature"] = np.asarray(signature_names, dtype=object)[stats["code"].to_numpy()]
+    stats = stats.sort_values(
+        ["score", "first_near", "signature"], ascending=[False, True, True], kind="stable"
+    ).head(top)
 
-    evidence = _evidence(near[near["signature"].isin(stats["signature"])])
+    chosen = near[near["signature"].isin(stats["code"])]
+    evidence = _evidence(chosen, signature_names, file_names, events["message"])
     return [
         Candidate(
             signature=str(row.signature),
@@ -203,17 +218,20 @@ def rank_candidates(
     ]
 
 
-def _evidence(near: pd.DataFrame) -> dict[str, tuple[dict, ...]]:
+def _evidence(
+    near: pd.DataFrame, signature_names, file_names: np.ndarray, messages: pd.Series
+) -> dict[str, tuple[dict, ...]]:
     """The first lines of each signature near the window, from as many files as possible."""
     firsts = near.groupby(["signature", "file"], sort=False).head(1)
     firsts = firsts.groupby("signature", sort=False).head(EVIDENCE_LINES)
+    texts = messages.take(firsts["row"].to_numpy()).fillna("").to_numpy(dtype=object)
     out: dict[str, list[dict]] = {}
-    for row in firsts.itertuples(index=False):
-        out.setdefault(str(row.signature), []).append(
+    for row, text in zip(firsts.itertuples(index=False), texts, strict=True):
+        out.setdefault(str(signature_names[row.signature]), []).append(
             {
-                "file": row.file,
+                "file": file_names[row.file],
                 "line": int(row.line) if pd.notna(row.line) else None,
-                "text": str(row.text).split("\n", 1)[0],
+                "text": str(text).split("\n", 1)[0],
                 "ts": row.ts,
             }
         )
@@ -251,13 +269,11 @@ def _error_worded(messages: pd.Series) -> np.ndarray:
     return hits.fillna(False).to_numpy(dtype=bool)[codes]
 
 
-def _below_error(levels: pd.Series) -> np.ndarray:
-    order = list(SEVERITY_WEIGHT)
-    rank = levels.map({name: i for i, name in enumerate(order)}).fillna(1)
-    return (rank < order.index("error")).to_numpy(dtype=bool)
-
-
-def _worst(levels: pd.Series) -> str:
-    order = list(SEVERITY_WEIGHT)
-    ranks = levels.map({name: i for i, name in enumerate(order)}).dropna()
-    return order[int(ranks.max())] if not ranks.empty else "info"
+def _severity_ranks(levels: pd.Series) -> np.ndarray:
+    """Each event's level as its place in `SEVERITY_ORDER`; -1 where missing or unknown."""
+    codes, names = pd.factorize(levels, sort=False)
+    lookup = np.array(
+        [SEVERITY_ORDER.index(str(n)) if str(n) in SEVERITY_ORDER else -1 for n in names] + [-1],
+        dtype=np.int64,
+    )
+    return lookup[codes]  # code -1 (missing) picks the trailing -1

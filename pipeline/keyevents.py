@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.schema import STRING
 from pipeline.series import is_error, is_failed_request, is_request
 
 CRASH_LOOP_RESTARTS = 3  # restarts of one service within CRASH_LOOP_SPAN make a crash loop
@@ -228,24 +229,37 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
 
     Access-log lines are skipped: a request for `/restart` is not a restart.
     """
-    candidates = events[~is_request(events)]
-    if candidates.empty:
+    positions = np.flatnonzero(~is_request(events).to_numpy(dtype=bool))
+    if not len(positions):
         return _empty()
+    # The rules run once per distinct first line, and their verdicts are taken back per event
+    # by code: logs repeat their lines, and a pass per rule over every event cost seconds.
+    text = pa.array(events["message"].astype(STRING).array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    text = pc.fill_null(text.cast(pa.string()), "")
+    if len(positions) < len(events):
+        text = text.take(pa.array(positions, pa.int64()))
+    encoded = pc.dictionary_encode(text)
     messages = pc.utf8_slice_codeunits(
-        pc.replace_substring_regex(
-            pa.array(candidates["message"].fillna("").to_numpy(dtype=object), pa.string()),
-            r"\r?\n[\s\S]*$",
-            "",
-        ),
-        0,
-        2000,
+        pc.replace_substring_regex(encoded.dictionary, r"\r?\n[\s\S]*$", ""), 0, 2000
     )
-    chosen = np.full(len(candidates), -1, dtype=np.int64)
+    # One pass of all the rules at once picks the lines any rule matches (about one in ten);
+    # only those go through the rules one by one, to find the first that matches.
+    union = "|".join(f"(?:{key_rule.pattern})" for key_rule in rules)
+    flagged = pc.match_substring_regex(messages, union, ignore_case=True).fill_null(False)
+    candidates = np.flatnonzero(flagged.to_numpy(zero_copy_only=False))
+    subset = messages.take(pa.array(candidates, pa.int64()))
+    chosen_subset = np.full(len(subset), -1, dtype=np.int64)
     for i, key_rule in enumerate(rules):  # one vectorised pass per rule
-        hit = key_rule.matches(messages) & (chosen < 0)
-        chosen[hit] = i
+        hit = key_rule.matches(subset) & (chosen_subset < 0)
+        chosen_subset[hit] = i
+    chosen_distinct = np.full(len(messages), -1, dtype=np.int64)
+    chosen_distinct[candidates] = chosen_subset
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    chosen = chosen_distinct[codes]
     picked = np.flatnonzero(chosen >= 0)
-    rows = candidates.iloc[picked]
+    rows = events.iloc[positions[picked]]
     found = pd.DataFrame(
         {
             "ts": rows["ts"].to_numpy(dtype="datetime64[ns]"),
@@ -254,7 +268,7 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
             "file": rows["source_file"].astype(str).to_numpy(),
             "line": rows["line_no"].to_numpy(),
             "service": rows["service"].astype(str).where(rows["service"].notna(), "").to_numpy(),
-            "text": np.asarray(messages.take(pa.array(picked)).to_pylist(), dtype=object),
+            "text": np.asarray(messages.take(pa.array(codes[picked])).to_pylist(), dtype=object),
         }
     )
     found["ts"] = pd.to_datetime(found["ts"], utc=True)

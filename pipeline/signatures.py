@@ -11,6 +11,9 @@ flags are what the root-cause ranking reads.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -60,6 +63,19 @@ MASKS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+MASK_RUN = 4  # rules tried at once by one match of their union
+PARALLEL_MIN_VALUES = 50_000  # distinct messages below which a thread pool costs more than it saves
+MAX_THREADS = 4
+# The rules in runs, each with its union (every rule in its own group).
+_MASK_RUNS: tuple[tuple[tuple[tuple[str, str], ...], str], ...] = tuple(
+    (
+        tuple((pattern, replacement) for _, pattern, replacement in MASKS[i : i + MASK_RUN]),
+        "|".join(f"(?:{pattern})" for _, pattern, _ in MASKS[i : i + MASK_RUN]),
+    )
+    for i in range(0, len(MASKS), MASK_RUN)
+)
+
+
 def signature_of(messages: pd.Series) -> pd.Series:
     """The template of each message: same template for messages that differ only in variables.
 
@@ -67,13 +83,15 @@ def signature_of(messages: pd.Series) -> pd.Series:
     """
     if messages.empty:
         return pd.Series([], dtype=STRING, index=messages.index)
-    text = messages.astype(STRING).fillna("")
-    codes, uniques = pd.factorize(text, sort=False)
-    templates = mask(pa.array(np.asarray(uniques, dtype=object), pa.string()))
+    text = pa.array(messages.astype(STRING).fillna("").array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    template_codes, templates = mask_distinct(text.cast(pa.string()))
     # Merging looks at the distinct templates only: far fewer than the distinct messages.
-    template_codes, distinct = pd.factorize(pd.Series(templates.to_pylist(), dtype=object))
-    merged = merge_variable_words(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
-    return pd.Series(pd.array(merged[template_codes][codes], dtype=STRING), index=messages.index)
+    merged = merge_variable_words(pd.Series(templates.to_pylist(), dtype=object))
+    # Per event, an arrow `take` of the few merged templates: no million Python strings.
+    per_event = pa.array(merged.to_numpy(dtype=object), pa.string()).take(template_codes)
+    return pd.Series(pd.array(per_event, dtype=STRING), index=messages.index)
 
 
 def merge_variable_words(templates: pd.Series, *, rounds: int = 2) -> pd.Series:
@@ -118,13 +136,79 @@ def merge_variable_words(templates: pd.Series, *, rounds: int = 2) -> pd.Series:
 
 def mask(messages: pa.Array) -> pa.Array:
     """Apply `MASKS` in order to an array of messages (vectorised, RE2)."""
+    codes, templates = mask_distinct(messages)
+    return templates.take(codes)
+
+
+def mask_distinct(messages: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """`mask` as (index into the templates per message, the distinct templates).
+
+    The distinct first lines are masked in chunks on every core (pyarrow's RE2 kernels release
+    the GIL); equal messages cost one masking.
+    """
+    message_codes, messages = _distinct(messages)
     first_line = pc.utf8_slice_codeunits(
         pc.replace_substring_regex(messages, r"\r?\n[\s\S]*$", ""), 0, MAX_MESSAGE
     )
-    out = first_line
-    for _name, pattern, replacement in MASKS:
-        out = pc.replace_substring_regex(out, pattern, replacement)
-    return pc.utf8_trim_whitespace(out)
+    line_codes, distinct = _distinct(first_line)
+    codes = line_codes.take(message_codes)
+    workers = min(os.cpu_count() or 1, MAX_THREADS)
+    if workers < 2 or len(distinct) < PARALLEL_MIN_VALUES:
+        masked = _mask_values(distinct)
+    else:
+        step = -(-len(distinct) // workers)
+        chunks = [distinct.slice(i, step) for i in range(0, len(distinct), step)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            masked = pa.concat_arrays(list(pool.map(_mask_values, chunks)))
+    trimmed_codes, templates = _distinct(pc.utf8_trim_whitespace(masked))
+    return trimmed_codes.take(codes), templates
+
+
+def _mask_values(values: pa.Array) -> pa.Array:
+    """`MASKS` applied in order to each of `values`, as cheaply as the values allow.
+
+    The rules go in runs of `MASK_RUN`, and one match of a run's union picks the values any of
+    them could change (a value none of them matches goes through all of them unchanged). Inside
+    a run, a rule replaces only in the values its own match flags. After each run, equal values
+    are merged, since the later rules give equal values equal results: once the paths of a
+    million access lines are masked, a few dozen remain.
+    """
+    out = values
+    codes: pa.Array | None = None  # per value, its index in `out` once equal values merged
+    for rules, union in _MASK_RUNS:
+        flagged, hits = _flag(out, union)
+        if hits == 0:
+            continue
+        subset = out if hits == len(out) else out.filter(flagged)
+        for pattern, replacement in rules:
+            subset = _replace_where_matched(subset, pattern, replacement)
+        out = subset if hits == len(out) else pc.replace_with_mask(out, flagged, subset)
+        merged, out = _distinct(out)
+        codes = merged if codes is None else merged.take(codes)
+    return out if codes is None else out.take(codes)
+
+
+def _flag(values: pa.Array, pattern: str) -> tuple[pa.Array, int]:
+    """Which values `pattern` matches, and how many."""
+    flagged = pc.match_substring_regex(values, pattern).fill_null(False)
+    return flagged, pc.sum(flagged).as_py() or 0
+
+
+def _replace_where_matched(values: pa.Array, pattern: str, replacement: str) -> pa.Array:
+    """`replace_substring_regex` run only on the values that `pattern` matches."""
+    flagged, hits = _flag(values, pattern)
+    if hits == 0:
+        return values
+    if hits == len(values):
+        return pc.replace_substring_regex(values, pattern, replacement)
+    changed = pc.replace_substring_regex(values.filter(flagged), pattern, replacement)
+    return pc.replace_with_mask(values, flagged, changed)
+
+
+def _distinct(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(index of each value in the distinct values, the distinct values); nulls stay nulls."""
+    encoded = pc.dictionary_encode(values)
+    return encoded.indices, encoded.dictionary
 
 
 def signature_stats(

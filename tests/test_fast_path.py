@@ -7,6 +7,8 @@ sample bundle and on the corpus logs.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +18,24 @@ import pyarrow.compute as pc
 import pytest
 from conftest import CORPUS, SAMPLE_LOGS
 
-from parsers import nginx
+from parsers import base, nginx
+from parsers.base import registered
 from parsers.timestamps import TimeOptions
-from pipeline import inputs
-from pipeline.analysis import analyse
+from pipeline import candidates, inputs, keyevents, signatures
+from pipeline.analysis import _key_line_kinds, analyse
+from pipeline.api import REDACTED_COLUMNS
+from pipeline.redact import RULES as REDACTION_RULES
+from pipeline.redact import redact_series
 from pipeline.schema import COLUMNS, STRING, _concrete, missing_values
-from pipeline.signatures import mask, merge_variable_words, signature_of, signature_stats
+from pipeline.series import is_request
+from pipeline.signatures import (
+    MASKS,
+    MAX_MESSAGE,
+    mask,
+    merge_variable_words,
+    signature_of,
+    signature_stats,
+)
 from pipeline.sources import ingest
 
 BUNDLES = sorted(p.parent for p in SAMPLE_LOGS.glob("*/truth.json"))
@@ -52,12 +66,22 @@ def corpus_events() -> pd.DataFrame:
 # --- references: the per-event versions -------------------------------------------------------
 
 
+def reference_mask(messages: pa.Array) -> pa.Array:
+    """Every rule over every message in turn: no merging of equal values, no threads."""
+    out = pc.utf8_slice_codeunits(
+        pc.replace_substring_regex(messages, r"\r?\n[\s\S]*$", ""), 0, MAX_MESSAGE
+    )
+    for _name, pattern, replacement in MASKS:
+        out = pc.replace_substring_regex(out, pattern, replacement)
+    return pc.utf8_trim_whitespace(out)
+
+
 def reference_signature_of(messages: pd.Series) -> pd.Series:
     """Mask every message, one by one in the array, with no factorising."""
     if messages.empty:
         return pd.Series([], dtype=STRING, index=messages.index)
     text = messages.astype(STRING).fillna("")
-    templates = mask(pa.array(text.to_numpy(dtype=object), pa.string())).to_pylist()
+    templates = reference_mask(pa.array(text.to_numpy(dtype=object), pa.string())).to_pylist()
     distinct = pd.Series(list(dict.fromkeys(templates)), dtype=object)
     merged = dict(zip(distinct, merge_variable_words(distinct), strict=True))
     return pd.Series(pd.array([merged[t] for t in templates], dtype=STRING), index=messages.index)
@@ -150,12 +174,284 @@ def test_signatures_per_unique_message_match_per_event_on_corpus(corpus_events) 
     _check_signatures(corpus_events)
 
 
+def test_mask_in_threads_matches_every_rule_on_every_message(corpus_events, monkeypatch) -> None:
+    messages = pa.array(corpus_events["message"].to_numpy(dtype=object), pa.string())
+    expected = reference_mask(messages)
+    assert mask(messages).equals(expected)
+    monkeypatch.setattr(signatures, "PARALLEL_MIN_VALUES", 2)  # the pool even on few values
+    monkeypatch.setattr(signatures, "MAX_THREADS", 3)  # an odd chunk count, to check the joins
+    monkeypatch.setattr(signatures.os, "cpu_count", lambda: 3)
+    assert mask(messages).equals(expected)
+
+
 def test_signature_stats_match_the_per_event_frame_on_bundles(bundle_events) -> None:
     _check_stats(bundle_events)
 
 
 def test_signature_stats_match_the_per_event_frame_on_corpus(corpus_events) -> None:
     _check_stats(corpus_events)
+
+
+# --- root-cause candidates: integer codes vs the per-event frame of strings ------------------
+
+
+def reference_rank_candidates(
+    events: pd.DataFrame,
+    signatures: pd.Series,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    key_event_kinds: pd.Series | None = None,
+    *,
+    top: int = candidates.TOP_CANDIDATES,
+) -> list[candidates.Candidate]:
+    """`rank_candidates` as it was before issue 6: a per-event frame of strings."""
+    duration = end - start
+    lead = max(candidates.LEAD, duration / 4)
+    # Access-log lines never become candidates: drop them before building any per-event column
+    # (at a million requests, the strings of lines about to be dropped cost seconds).
+    logs = (~candidates.is_request(events)).to_numpy(dtype=bool)
+    if not logs.any():
+        return []
+    kept = events[logs]
+    key = (
+        key_event_kinds.reindex(events.index).isin(list(candidates.CAUSE_KINDS)).to_numpy()[logs]
+        if key_event_kinds is not None
+        else np.zeros(len(kept), bool)
+    )
+    frame = pd.DataFrame(
+        {
+            "signature": signatures[logs].to_numpy(),
+            "ts": kept["ts"].to_numpy(dtype="datetime64[ns]"),
+            "file": kept["source_file"].astype(str).to_numpy(),
+            "line": kept["line_no"].to_numpy(),
+            "text": kept["message"].fillna("").to_numpy(dtype=object),
+            "severity": kept["severity"].astype(str).to_numpy(dtype=object),
+            "key": key,
+        }
+    )
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    worded = candidates._error_worded(kept["message"])
+    frame.loc[worded & _reference_below_error(frame["severity"]), "severity"] = "error"
+    frame = frame.sort_values(["ts", "file", "line"], kind="stable")
+    frame["near"] = (frame["ts"] >= start - lead) & (frame["ts"] < end)
+    frame["far_before"] = frame["ts"] < start - lead
+    frame["after"] = frame["ts"] >= end
+    near = frame[frame["near"]]
+    if near.empty:
+        return []
+    per = frame.groupby("signature", sort=False).agg(
+        count=("ts", "size"),
+        near=("near", "sum"),
+        far_before=("far_before", "sum"),
+        after=("after", "sum"),
+        key=("key", "any"),
+    )
+    near_first = near.groupby("signature", sort=False).agg(
+        first_near=("ts", "min"),
+        first_seen=("ts", "min"),
+        severity=("severity", _reference_worst),
+    )
+    all_first = frame.groupby("signature", sort=False)["ts"].min().rename("first_seen_all")
+    stats = per.join(near_first, how="inner").join(all_first)
+
+    span_start = frame["ts"].min()
+    span_end = frame["ts"].max()
+    near_seconds = max((end - (start - lead)).total_seconds(), 1.0)
+    far_seconds = max((start - lead - span_start).total_seconds(), 0.0)
+    after_seconds = max((span_end - end).total_seconds(), 0.0)
+    rate_near = stats["near"] / near_seconds
+    rate_outside = (stats["far_before"] + stats["after"]) / max(far_seconds + after_seconds, 1.0)
+
+    offset = (stats["first_near"] - start).dt.total_seconds()
+    early = np.where(
+        offset <= 0,
+        1.0 - 0.5 * (-offset / lead.total_seconds()),
+        np.clip(1.0 - offset / max(duration.total_seconds() / 2, 60.0), 0.0, 1.0),
+    )
+    new = np.where(
+        stats["far_before"] + stats["after"] == 0, 1.0, rate_near / (rate_near + rate_outside)
+    )
+    tracking = stats["near"] / stats["count"]
+    severity = stats["severity"].map(candidates.SEVERITY_WEIGHT).fillna(0.3)
+    key_bonus = np.where(stats["key"], candidates.KEY_EVENT_BONUS, 0.0)
+    # Of the new things near the start, the one that showed first is the likeliest cause: an OOM
+    # kill comes before the restarts it triggers, a deploy before the errors it brings.
+    novel = pd.Series(new, index=stats.index) >= 0.5
+    order = stats["first_near"].where(novel).rank(method="min")
+    first = (1.0 - (order - 1) / max(int(novel.sum()), 1)).fillna(0.0).to_numpy()
+    score = (
+        candidates.WEIGHTS["first"] * first
+        + candidates.WEIGHTS["early"] * early
+        + candidates.WEIGHTS["new"] * new
+        + candidates.WEIGHTS["tracking"] * tracking
+        + candidates.WEIGHTS["severity"] * severity
+        + key_bonus
+    )
+    stats = stats.assign(
+        early=early,
+        new=new,
+        tracking=tracking,
+        severity_w=severity,
+        key_bonus=key_bonus,
+        first=first,
+        score=np.round(score.astype(float), 4),
+        offset=offset,
+    )
+    stats = (
+        stats.reset_index()
+        .sort_values(
+            ["score", "first_near", "signature"], ascending=[False, True, True], kind="stable"
+        )
+        .head(top)
+    )
+
+    evidence = _reference_evidence(near[near["signature"].isin(stats["signature"])])
+    return [
+        candidates.Candidate(
+            signature=str(row.signature),
+            score=float(row.score),
+            reason=candidates._reason(row, start),
+            first_seen=row.first_seen_all,
+            count=int(row.count),
+            components={
+                "early": round(float(row.early), 4),
+                "new": round(float(row.new), 4),
+                "tracking": round(float(row.tracking), 4),
+                "severity": round(float(row.severity_w), 4),
+                "key_event": round(float(row.key_bonus), 4),
+                "first": round(float(row.first), 4),
+            },
+            evidence=evidence.get(str(row.signature), ()),
+        )
+        for row in stats.itertuples(index=False)
+    ]
+
+
+def _reference_evidence(near: pd.DataFrame) -> dict[str, tuple[dict, ...]]:
+    """The first lines of each signature near the window, from as many files as possible."""
+    firsts = near.groupby(["signature", "file"], sort=False).head(1)
+    firsts = firsts.groupby("signature", sort=False).head(candidates.EVIDENCE_LINES)
+    out: dict[str, list[dict]] = {}
+    for row in firsts.itertuples(index=False):
+        out.setdefault(str(row.signature), []).append(
+            {
+                "file": row.file,
+                "line": int(row.line) if pd.notna(row.line) else None,
+                "text": str(row.text).split("\n", 1)[0],
+                "ts": row.ts,
+            }
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _reference_below_error(levels: pd.Series) -> np.ndarray:
+    order = list(candidates.SEVERITY_WEIGHT)
+    rank = levels.map({name: i for i, name in enumerate(order)}).fillna(1)
+    return (rank < order.index("error")).to_numpy(dtype=bool)
+
+
+def _reference_worst(levels: pd.Series) -> str:
+    order = list(candidates.SEVERITY_WEIGHT)
+    ranks = levels.map({name: i for i, name in enumerate(order)}).dropna()
+    return order[int(ranks.max())] if not ranks.empty else "info"
+
+
+def _check_candidates(events: pd.DataFrame) -> None:
+    findings = analyse(events)
+    if findings.window is None:
+        return
+    kinds = _key_line_kinds(findings.events, keyevents.find_key_events(findings.events))
+    args = (findings.events, findings.signatures, findings.window.start, findings.window.end, kinds)
+    fast = candidates.rank_candidates(*args)
+    assert fast == reference_rank_candidates(*args)
+    assert fast == findings.candidates
+
+
+def test_candidates_on_codes_match_the_frame_of_strings_on_bundles(bundle_events) -> None:
+    _check_candidates(bundle_events)
+
+
+def test_candidates_on_codes_match_the_frame_of_strings_on_corpus(corpus_events) -> None:
+    _check_candidates(corpus_events)
+
+
+# --- key events: the rules on distinct lines after a union prefilter, vs every rule per event --
+
+
+def reference_key_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Every rule over the first line of every non-request event (the version before issue 6)."""
+    candidates = events[~is_request(events)]
+    if candidates.empty:
+        return keyevents._empty()
+    messages = pc.utf8_slice_codeunits(
+        pc.replace_substring_regex(
+            pa.array(candidates["message"].fillna("").to_numpy(dtype=object), pa.string()),
+            r"\r?\n[\s\S]*$",
+            "",
+        ),
+        0,
+        2000,
+    )
+    chosen = np.full(len(candidates), -1, dtype=np.int64)
+    for i, key_rule in enumerate(keyevents.RULES):
+        hit = key_rule.matches(messages) & (chosen < 0)
+        chosen[hit] = i
+    picked = np.flatnonzero(chosen >= 0)
+    rows = candidates.iloc[picked]
+    found = pd.DataFrame(
+        {
+            "ts": rows["ts"].to_numpy(dtype="datetime64[ns]"),
+            "kind": [keyevents.RULES[i].kind for i in chosen[picked]],
+            "rule": [keyevents.RULES[i].name for i in chosen[picked]],
+            "file": rows["source_file"].astype(str).to_numpy(),
+            "line": rows["line_no"].to_numpy(),
+            "service": rows["service"].astype(str).where(rows["service"].notna(), "").to_numpy(),
+            "text": np.asarray(messages.take(pa.array(picked)).to_pylist(), dtype=object),
+        }
+    )
+    found["ts"] = pd.to_datetime(found["ts"], utc=True)
+    found = pd.concat([found, keyevents._crash_loops(found)], ignore_index=True)
+    return found.sort_values(["ts", "file", "line"], kind="stable").reset_index(drop=True)
+
+
+def test_key_events_on_distinct_lines_match_every_rule_per_event_on_bundles(bundle_events) -> None:
+    pd.testing.assert_frame_equal(
+        keyevents.find_key_events(bundle_events), reference_key_events(bundle_events)
+    )
+
+
+def test_key_events_on_distinct_lines_match_every_rule_per_event_on_corpus(corpus_events) -> None:
+    found = keyevents.find_key_events(corpus_events)
+    assert len(found) > 10
+    pd.testing.assert_frame_equal(found, reference_key_events(corpus_events))
+
+
+# --- redaction: the rules' union picks the values, vs every rule over every value --------------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+def reference_redact(values: pd.Series) -> list:
+    out = pa.array(values.astype(object).where(values.notna(), None).tolist(), pa.string())
+    for rule in REDACTION_RULES:
+        out = pc.replace_substring_regex(out, rule.pattern, rule.replacement)
+    return out.to_pylist()
+
+
+def _check_redaction(events: pd.DataFrame) -> None:
+    for column in REDACTED_COLUMNS:
+        fast = redact_series(events[column]).astype(object)
+        assert fast.where(fast.notna(), None).tolist() == reference_redact(events[column]), column
+
+
+def test_redaction_matches_every_rule_on_every_value_of_the_hostile_logs() -> None:
+    events = ingest([HOSTILE], TimeOptions()).events
+    assert redact_series(events["message"]).str.contains("REDACTED").sum() > 5
+    _check_redaction(events)
+
+
+def test_redaction_matches_every_rule_on_every_value_of_the_corpus(corpus_events) -> None:
+    _check_redaction(corpus_events)
 
 
 # --- the access-log parser: arrow kernels and threads vs plain pandas on one thread ----------
@@ -171,6 +467,24 @@ def _plain_message(method, path, request, status, out) -> pd.Series:
     return nginx._message_objects(out["method"], out["path"], request, status)
 
 
+def _plain_search_fields(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """The regex over every row, not once per distinct value."""
+    names = list(re.compile(pattern).groupindex)
+    struct = pc.extract_regex(pa.array(text.astype(object).fillna(""), pa.string()), pattern)
+    columns = {}
+    for name in names:
+        values = struct.field(name)
+        present = pc.and_(struct.is_valid(), pc.not_equal(values, ""))
+        cleaned = pc.if_else(present, values, pa.scalar(None, pa.string()))
+        columns[name] = pd.array(cleaned, dtype=STRING)
+    return pd.DataFrame(columns, index=text.index)
+
+
+def _plain_real_client(clients: pd.Series) -> pd.Series:
+    mapping = {text: nginx._first_public(text) for text in clients.dropna().unique()}
+    return pd.Series(clients.astype(object).map(mapping).to_numpy(), index=clients.index)
+
+
 def _plain_events(
     paths: list[Path], tz: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> pd.DataFrame:
@@ -180,6 +494,15 @@ def _plain_events(
         patch.setattr(
             nginx, "extract_parallel", lambda lines, pattern: pc.extract_regex(lines, pattern)
         )
+        patch.setattr(
+            nginx,
+            "_captures_with_shortcut",
+            lambda lines, pattern, shortcut, names: nginx._captures(lines, pattern, names),
+        )
+        patch.setattr(nginx, "search_fields", _plain_search_fields)
+        patch.setattr(nginx, "real_client", _plain_real_client)
+        for fmt in registered():  # the sniff pass before the parse, for every format
+            patch.setitem(base._REGISTRY, fmt.name, dataclasses.replace(fmt, parse_is_sniff=False))
         return ingest(paths, TimeOptions(tz=tz)).events
 
 
@@ -207,6 +530,49 @@ def test_access_parser_matches_the_plain_path_on_corpus(monkeypatch) -> None:
     assert (plain["format"].astype(str).str.contains("access|ingress")).sum() > 0
     pd.testing.assert_frame_equal(ingest(CORPUS_LOGS, TimeOptions(tz="UTC")).events, plain)
     pd.testing.assert_frame_equal(_threaded_events(CORPUS_LOGS, "UTC", monkeypatch), plain)
+
+
+# Lines at the edges of the everyday shortcut: each must give what the full pattern gives.
+EDGE_ACCESS_LINES = [
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4. - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4- - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '[::1] - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '[::1 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    'fe80::1%eth0 - bob [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    'host.example:80 1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 frank alice [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - a]b [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - [x] [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '10.0.0.1, 10.0.0.2 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '"10.0.0.1, 8.8.8.8" 10.0.0.2 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 - -',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET /a\\"b\\\\" HTTP/1.1" 200 5 "r\\"" "u"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "" 400 0 "-" "-" "x" trailing',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" - - - -',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5   ',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 20 5 "-" "ua"',
+    '1.2.3.4 -  - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4\t- - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    'unix: - - [14/Mar/2024:02:31:07 +0000] "hello" 400 5 "-" "-"',
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "shortcut"),
+    [
+        (nginx.COMBINED_PATTERN, nginx.COMBINED_SHORTCUT),
+        (nginx.COMMON_PATTERN, nginx.COMMON_SHORTCUT),
+    ],
+    ids=["combined", "common"],
+)
+def test_everyday_shortcut_captures_what_the_full_pattern_captures(pattern, shortcut) -> None:
+    samples = [s.line for fmt in registered() for s in fmt.samples if "[" in s.line]
+    lines = pa.array(EDGE_ACCESS_LINES + samples, pa.string())
+    full = nginx.extract_fields(lines, pattern, frozenset({"request"}))
+    fast = nginx.extract_fields(lines, pattern, frozenset({"request"}), shortcut)
+    assert len(fast) >= 4
+    pd.testing.assert_frame_equal(fast, full[list(fast.columns)])
 
 
 def test_numbers_fall_back_for_what_arrow_cannot_cast() -> None:
@@ -281,3 +647,24 @@ def test_missing_columns_built_by_take_equal_a_list_of_nas() -> None:
         for n in (0, 1, 7):
             expected = pd.array([pd.NA] * n if n else [], dtype=_concrete(dtype))
             pd.testing.assert_extension_array_equal(missing_values(dtype, n), expected)
+
+
+# --- detection: the first non-blank lines from a growing head vs a filter of the whole file ----
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [],
+        ["a"] * 10,
+        [""] * 1000 + ["a"],
+        ["", " ", "x"] * 500,
+        ["", "\t", None] * 300 + ["b"] * 250,
+    ],
+    ids=["empty", "short", "blank-head", "sparse", "nulls"],
+)
+def test_first_non_blank_lines_match_a_filter_of_every_line(lines: list[str | None]) -> None:
+    array = pa.array(lines, pa.string())
+    everything = array.filter(pc.invert(base._blank_mask(array)))
+    for count in (1, 3, base.DETECT_LINES):
+        assert base._first_non_blank(array, count).equals(everything.slice(0, count))
