@@ -24,6 +24,7 @@ from pipeline.series import is_failure
 
 REPORT_SECONDS = {"request ids": 3.0, "error bursts": 15.0}
 MIN_SHARED_IDS = 5
+SAMPLE_IDS = 200_000  # more request-id lines than this are sampled by a hash of the id
 MIN_BURST_ERRORS = 20
 MIN_BURST_CORRELATION = 0.5
 MAX_LAG_SECONDS = 300
@@ -78,9 +79,16 @@ def _by_request_ids(
             hosts.append(np.full(int(known.sum()), names.index(host)))
     if len(hosts) < 2:
         return []
-    codes, _ = pd.factorize(np.concatenate(ids))
+    every_id, host_of, stamp = np.concatenate(ids), np.concatenate(hosts), np.concatenate(stamps)
+    rate = len(every_id) // SAMPLE_IDS + 1
+    if rate > 1:
+        # The same ids on every host (a hash, not a random draw): a median needs thousands of
+        # pairs, not millions.
+        kept = pd.util.hash_array(every_id) % np.uint64(rate) == 0
+        every_id, host_of, stamp = every_id[kept], host_of[kept], stamp[kept]
+    codes, _ = pd.factorize(every_id)
     first = (
-        pd.DataFrame({"id": codes, "host": np.concatenate(hosts), "ts": np.concatenate(stamps)})
+        pd.DataFrame({"id": codes, "host": host_of, "ts": stamp})
         .groupby(["id", "host"], sort=True)["ts"]
         .min()
         .reset_index()
