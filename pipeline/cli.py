@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
@@ -299,6 +300,11 @@ def _summary(context: dict, output: Path | None) -> str:
         )
     else:
         lines.append("No outage window found.")
+    placed = Counter(s["tz_rule"] for s in context["sources"] if s.get("tz_rule"))
+    if placed:
+        rules = ", ".join(f"{rule} {count}" for rule, count in sorted(placed.items()))
+        hint = "; state them with --tz-for GLOB=ZONE" if placed.get("assumed") else ""
+        lines.append(f"Zone-less logs placed: {rules}{hint}.")
     if output is not None:
         lines.append(f"Draft: {output}")
     return "\n".join(lines)

@@ -401,3 +401,19 @@ def test_a_multi_zone_bundle_places_the_same_from_a_tarball(bundle: Path, tmp_pa
     ingested = ingest([archive])
     for name, zone in truth["zones"].items():
         assert quality(ingested, f"!{bundle.name}/{name}").tz_assumed in (zone, None), name
+
+
+def test_the_cli_summary_counts_how_zone_less_logs_were_placed(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    incident_bundle(tmp_path / "logs", -420, 120)
+    out = tmp_path / "draft.md"
+    result = CliRunner().invoke(app, ["draft", str(tmp_path / "logs"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Zone-less logs placed: aligned 1, same host 1.\n" in result.output
+    alone = CliRunner().invoke(
+        app, ["draft", str(tmp_path / "logs" / "db-1"), "--force", "-o", str(out)]
+    )
+    assert "Zone-less logs placed: assumed 1; state them with --tz-for GLOB=ZONE.\n" in alone.output
