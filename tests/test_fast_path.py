@@ -669,7 +669,7 @@ def test_first_non_blank_lines_match_a_filter_of_every_line(lines: list[str | No
     array = pa.array(lines, pa.string())
     everything = array.filter(pc.invert(base._blank_mask(array)))
     for count in (1, 3, base.DETECT_LINES):
-        assert base._first_non_blank(array, count).equals(everything.slice(0, count))
+        assert base.first_non_blank(array, count).equals(everything.slice(0, count))
 
 
 # --- the context's times: numpy-formatted columns vs `_iso` one by one ---------------------------
