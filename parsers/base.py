@@ -118,7 +118,7 @@ def detect_format(lines: Sequence[str] | pa.Array) -> LogFormat | None:
     Ties go to the more specific format (a JSON line is also "some text").
     """
     array = lines if isinstance(lines, pa.Array) else pa.array(list(lines), pa.string())
-    sample = _first_non_blank(array, DETECT_LINES)
+    sample = first_non_blank(array, DETECT_LINES)
     best: tuple[int, int] = (0, 0)
     winner = None
     for fmt in registered():
@@ -128,11 +128,12 @@ def detect_format(lines: Sequence[str] | pa.Array) -> LogFormat | None:
     return winner
 
 
-def _first_non_blank(array: pa.Array, count: int) -> pa.Array:
+def first_non_blank(array: pa.Array, count: int) -> pa.Array:
     """The first `count` non-blank lines of `array`, looking at no more of it than needed.
 
     Filtering a whole file of a million lines to vote on 200 of them cost a third of a second,
-    twice per file; a head that doubles until it holds enough lines gives the same lines.
+    three times per file (format detection twice, the compose-prefix check); a head that doubles
+    until it holds enough lines gives the same lines.
     """
     head = count
     while True:

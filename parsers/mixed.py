@@ -25,7 +25,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.base import LogFormat, ParsedLines, detect_format, parse_lines, registered
+from parsers.base import (
+    LogFormat,
+    ParsedLines,
+    detect_format,
+    first_non_blank,
+    parse_lines,
+    registered,
+)
 from parsers.timestamps import TimeOptions
 from pipeline.schema import conform, empty_events
 
@@ -187,8 +194,7 @@ def _compose_prefix(array: pa.Array) -> tuple[pd.Series, pa.Array] | None:
     """
     if not len(array):
         return None
-    non_blank = array.filter(pc.invert(pc.match_substring_regex(array, r"^\s*$").fill_null(True)))
-    sample = non_blank.slice(0, DETECT_LINES)
+    sample = first_non_blank(array, DETECT_LINES)
     if not len(sample):
         return None
     prefixed = pc.match_substring_regex(sample, COMPOSE_PREFIX).fill_null(False)

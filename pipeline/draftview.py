@@ -13,6 +13,7 @@ import re
 
 import pandas as pd
 
+from pipeline.instants import instant
 from pipeline.measures import LEAD_TIME, suggest_measures
 from pipeline.quality import YEAR_RULES
 from pipeline.series import is_access_format
@@ -78,13 +79,12 @@ def trigger_events(context: dict) -> list[dict]:
     start = pd.Timestamp(context["window"]["start"])
     until = start + START_SLACK
     return [
-        {**row, "before_start": pd.Timestamp(row["ts"]) < start}
+        {**row, "before_start": instant(row["ts"]) < start}
         for row in _collapse(
             [
                 e
                 for e in context.get("key_events", [])
-                if e["kind"] in TRIGGER_KINDS
-                and start - LEAD_TIME <= pd.Timestamp(e["ts"]) <= until
+                if e["kind"] in TRIGGER_KINDS and start - LEAD_TIME <= instant(e["ts"]) <= until
             ]
         )
     ]
@@ -99,8 +99,7 @@ def resolution_events(context: dict) -> list[dict]:
         [
             e
             for e in context.get("key_events", [])
-            if e["kind"] in RESOLUTION_KINDS
-            and start < pd.Timestamp(e["ts"]) <= end + RESOLUTION_TAIL
+            if e["kind"] in RESOLUTION_KINDS and start < instant(e["ts"]) <= end + RESOLUTION_TAIL
         ]
     )
 
@@ -115,10 +114,10 @@ def start_evidence(context: dict) -> dict | None:
     ]
     for candidate in context.get("root_cause_candidates", [])[:3]:
         lines.extend({**e, "kind": "candidate"} for e in candidate["evidence"][:1])
-    near = [e for e in lines if abs(pd.Timestamp(e["ts"]) - start) <= EDGE_SLACK]
+    near = [e for e in lines if abs(instant(e["ts"]) - start) <= EDGE_SLACK]
     return min(
         near,
-        key=lambda e: (abs(pd.Timestamp(e["ts"]) - start), pd.Timestamp(e["ts"]), e["file"]),
+        key=lambda e: (abs(instant(e["ts"]) - start), instant(e["ts"]), e["file"]),
         default=None,
     )
 
@@ -131,9 +130,9 @@ def end_evidence(context: dict) -> dict | None:
         for e in context.get("key_events", [])
         if e.get("file")
         and e["kind"] in RESOLUTION_KINDS
-        and end - EDGE_SLACK <= pd.Timestamp(e["ts"]) <= end
+        and end - EDGE_SLACK <= instant(e["ts"]) <= end
     ]
-    return max(near, key=lambda e: (pd.Timestamp(e["ts"]), e["file"]), default=None)
+    return max(near, key=lambda e: (instant(e["ts"]), e["file"]), default=None)
 
 
 def top_signatures(signatures: list[dict]) -> list[dict]:

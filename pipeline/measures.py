@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.instants import instant
+
 # How far before the window a key event may be and still count as part of the incident: a bad
 # deploy or a config reload often precedes the first failure by minutes.
 LEAD_TIME = pd.Timedelta(minutes=30)
@@ -164,7 +166,7 @@ def suggest_measures(context: dict) -> list[dict]:
     found: dict[str, dict] = {}
     for event in context.get("key_events", []):
         finding = KIND_FINDINGS.get(event["kind"])
-        ts = pd.Timestamp(event["ts"])
+        ts = instant(event["ts"])
         # A change during the outage is usually the fix (a rollback, a restart), not the cause.
         last = start + CHANGE_SLACK if finding in CHANGES else end
         if finding and start - LEAD_TIME <= ts <= last and finding not in found:

@@ -21,7 +21,7 @@ from conftest import CORPUS, SAMPLE_LOGS
 from parsers import base, nginx
 from parsers.base import registered
 from parsers.timestamps import TimeOptions
-from pipeline import candidates, inputs, keyevents, signatures
+from pipeline import candidates, inputs, keyevents, report, signatures
 from pipeline.analysis import _key_line_kinds, analyse
 from pipeline.api import REDACTED_COLUMNS
 from pipeline.redact import RULES as REDACTION_RULES
@@ -667,4 +667,54 @@ def test_first_non_blank_lines_match_a_filter_of_every_line(lines: list[str | No
     array = pa.array(lines, pa.string())
     everything = array.filter(pc.invert(base._blank_mask(array)))
     for count in (1, 3, base.DETECT_LINES):
-        assert base._first_non_blank(array, count).equals(everything.slice(0, count))
+        assert base.first_non_blank(array, count).equals(everything.slice(0, count))
+
+
+# --- the context's times: numpy-formatted columns vs `_iso` one by one ---------------------------
+
+_ISO = "ISO8601"
+TIME_COLUMNS = {
+    "fractions": pd.Series(
+        pd.to_datetime(
+            [
+                "2024-03-14T02:31:07Z",
+                "2024-03-14T02:31:07.5Z",
+                "2024-03-14T02:31:07.000001Z",
+                "2024-03-14T02:31:07.000000001Z",
+                "1969-12-31T23:59:59.999Z",
+                "1700-01-01T00:00:00.123456Z",
+            ],
+            utc=True,
+            format=_ISO,
+        )
+    ),
+    "zoned": pd.Series(
+        pd.to_datetime(["2024-03-14T23:59:59.999+01:00"], utc=True, format=_ISO)
+    ).dt.tz_convert("Asia/Kolkata"),
+    "naive": pd.Series(pd.to_datetime(["2024-03-14T02:31:07.25"], format=_ISO)),
+    "empty": pd.Series([], dtype="datetime64[ns, UTC]"),
+    "objects": pd.Series([pd.Timestamp("2024-01-01 00:00:01.5", tz="UTC")], dtype=object),
+}
+
+
+@pytest.mark.parametrize("name", TIME_COLUMNS)
+def test_iso_of_a_column_matches_iso_of_each_time(name: str) -> None:
+    column = TIME_COLUMNS[name]
+    assert report._iso_many(column) == [report._iso(ts) for ts in column]
+
+
+def test_key_event_records_match_row_by_row_on_bundles(bundle_events) -> None:
+    keys = analyse(bundle_events).key_events
+    expected = [
+        {
+            "ts": report._iso(row.ts),
+            "kind": row.kind,
+            "rule": row.rule,
+            "file": row.file or None,
+            "line": int(row.line) if row.line is not None and pd.notna(row.line) else None,
+            "service": row.service or None,
+            "text": report._excerpt(str(row.text)),
+        }
+        for row in keys.itertuples(index=False)
+    ]
+    assert report._records(keys) == expected
