@@ -121,7 +121,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "key_value",
-        rf"(?i)({_SECRET_WORDS})(\s*=\s*)[^&\s\"'#;,\[][^&\s\"'#;,]*",
+        # Not a value that starts with `/`: `PWD=/home/ops` and `key=/etc/ssh/id` are paths.
+        rf"(?i)({_SECRET_WORDS})(\s*=\s*)[^&\s\"'#;,\[/][^&\s\"'#;,]*",
         r"\1\2" + MARK,
         "GET /login?user=bob&password=hunter2&next=/",
         "GET /login?user=bob&password=[REDACTED]&next=/",

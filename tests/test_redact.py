@@ -128,6 +128,8 @@ def test_categorical_column_stays_categorical() -> None:
         "session started after 2024-03-14T02:31:07Z",
         "5xx ratio 0.4 % → 61 % at 02:31 UTC; requests fell 93 %",
         "connect() failed (111: Connection refused) while connecting to upstream",
+        "tobias : TTY=pts/0 ; PWD=/home/tobias ; USER=root ; COMMAND=/usr/bin/journalctl",
+        "Accepted key=/etc/ssh/ssh_host_ed25519_key for ops",
     ],
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
