@@ -98,21 +98,28 @@ def choose_zones(
 
 def place(events: pd.DataFrame, choice: ZoneChoice) -> pd.DataFrame:
     """`events` with their zone-less timestamps moved from wall clock to UTC by `choice`."""
-    naive = zoneless(events)
-    if not naive.any():
+    if not zoneless(events).any():
         return events
-    wall = events["ts"][naive].dt.tz_localize(None)
+    out = events.copy()
+    out["ts"] = placed_times(events, choice)
+    return out
+
+
+def placed_times(events: pd.DataFrame, choice: ZoneChoice) -> pd.Series:
+    """The `ts` column with its zone-less values moved to UTC by `choice` (a new Series)."""
+    naive = zoneless(events)
+    ts = events["ts"].copy()
+    if not naive.any():
+        return ts
+    wall = ts[naive].dt.tz_localize(None)
     if choice.follow is not None:
         offsets = _offsets_at(wall.to_numpy().view("i8"), *choice.follow)
         utc = pd.Series(wall.to_numpy() - offsets * _NS_PER_MINUTE, index=wall.index)
         placed = utc.dt.tz_localize("UTC")
     else:
         placed = localize(wall, resolve_zone(choice.zone)).dt.tz_convert("UTC")
-    out = events.copy()
-    ts = out["ts"].copy()
     ts[naive] = placed.astype(ts.dtype)
-    out["ts"] = ts
-    return out
+    return ts
 
 
 def format_offset(minutes: int) -> str:
@@ -211,10 +218,10 @@ def _reference(
     for name, events in frames.items():
         known = events["ts"].notna().to_numpy()
         if name in chosen:
-            events = place(events, chosen[name])
+            ts = placed_times(events, chosen[name])  # one column, not a copy of the frame
         else:
-            known = known & ~zoneless(events)
-        instants.append(events["ts"][known].dt.tz_localize(None).to_numpy().view("i8"))
+            ts, known = events["ts"], known & ~zoneless(events)
+        instants.append(ts[known].dt.tz_localize(None).to_numpy().view("i8"))
         errors.append(_errors(events)[known])
     if not instants:
         return None
