@@ -32,6 +32,7 @@ not captured: inside quotes as an escaped-quote-aware string, inside `[...]` up 
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -76,6 +77,7 @@ _DIRECTIVE = re.compile(r"^\s*log_format\s+\S+\s+(?:escape=\w+\s+)?(.*?);?\s*$",
 _PIECE = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 
 
+@functools.cache  # one object per spec: registering it again in a run is then a no-op
 def compile_log_format(spec: str, name: str = "nginx_custom") -> LogFormat:
     """A `LogFormat` reading the lines that nginx writes with the `log_format` `spec`.
 

@@ -273,7 +273,9 @@ def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ing
     )
     custom = [compile_log_format(options.nginx_log_format)] if options.nginx_log_format else []
     with extra_formats(custom):
-        return ingest(paths, time, format_for=options.format_for)
+        return ingest(
+            paths, time, format_for=options.format_for, nginx_log_format=options.nginx_log_format
+        )
 
 
 def format_rules(

@@ -69,27 +69,52 @@ class Skipped:
     reason: str
 
 
-def read_inputs(paths: Sequence[Path]) -> list[Input | Skipped]:
-    """Every log stream under `paths`, rotated series oldest first.
+@dataclass(frozen=True)
+class Source:
+    """One thing to read, found but not yet read: a file, or the bytes that came on stdin.
+
+    Finding is cheap and reading is not, so the reading can happen one source at a time (or on
+    another machine): a source is picklable and reads the same wherever `read_source` runs.
+    """
+
+    name: str
+    path: Path | None  # None: stdin, whose bytes are in `data`
+    data: bytes | None = None
+
+
+def find_sources(paths: Sequence[Path]) -> list[Source | Skipped]:
+    """Every file under `paths` to read, or why it is skipped; stdin is read here, once.
 
     Missing paths are an error before any work is done: a typo should not produce a draft.
     """
-    found = list(_expand(paths))
-    out: list[Input | Skipped] = []
-    for name, path, reason in found:
+    out: list[Source | Skipped] = []
+    for name, path, reason in _expand(paths):
         if reason is not None:
             out.append(Skipped(name, reason))
-            continue
-        if path is None:
-            out.extend(_unpack(name, _read_stdin(), None, 0))
-            continue
-        try:
-            raw = _read_bytes(path)
-            mtime = path.stat().st_mtime
-        except OSError as error:
-            out.append(Skipped(name, _reason(error)))
-            continue
-        out.extend(_unpack(name, raw, mtime, 0))
+        elif path is None:
+            out.append(Source(name, None, _read_stdin()))
+        else:
+            out.append(Source(name, path))
+    return out
+
+
+def read_source(source: Source) -> list[Input | Skipped]:
+    """The log streams of one source: itself, or the members of an archive."""
+    if source.path is None:
+        return _unpack(source.name, source.data or b"", None, 0)
+    try:
+        raw = _read_bytes(source.path)
+        mtime = source.path.stat().st_mtime
+    except OSError as error:
+        return [Skipped(source.name, _reason(error))]
+    return _unpack(source.name, raw, mtime, 0)
+
+
+def read_inputs(paths: Sequence[Path]) -> list[Input | Skipped]:
+    """Every log stream under `paths`, rotated series oldest first."""
+    out: list[Input | Skipped] = []
+    for source in find_sources(paths):
+        out.extend([source] if isinstance(source, Skipped) else read_source(source))
     return sorted(out, key=lambda item: rotation_key(item.name))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +19,15 @@ import pandas as pd
 import pyarrow as pa
 
 from parsers import detect_format, get_format
-from parsers.base import LogFormat
+from parsers.base import LogFormat, extra_formats
+from parsers.log_format import compile_log_format
 from parsers.mixed import ParsedFile, parse_file
 from parsers.timestamps import TimeOptions
 from pipeline.clocks import Clocks, ClockSkew, place_clocks
+from pipeline.engine import Engine, LocalEngine
 from pipeline.errors import PostmortemError
 from pipeline.globs import matches_glob, parse_glob_rules
-from pipeline.inputs import Input, Skipped, read_inputs
+from pipeline.inputs import Input, Skipped, Source, find_sources, read_source, rotation_key
 from pipeline.schema import CATEGORY, COLUMNS, conform, empty_events, validate
 
 
@@ -93,11 +96,76 @@ def forced_format(name: str, rules: Sequence[FormatRule]) -> LogFormat | None:
     return None
 
 
+@dataclass(frozen=True)
+class ReadPlan:
+    """What reading any one source needs besides the source itself (picklable: a task's input)."""
+
+    time: TimeOptions = field(default_factory=TimeOptions)  # wall clock: only `year` matters
+    format_for: tuple[FormatRule, ...] = ()
+    nginx_log_format: str | None = None  # compiled (and registered) wherever the task runs
+    year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None  # for year-less streams
+
+
+@dataclass
+class ParsedInput:
+    """One stream, parsed: its events and the accounting its file report needs (no lines)."""
+
+    item: Input  # with its lines let go
+    parsed: ParsedFile
+    forced: bool
+    yearless: bool  # its format has no year: parsed in the second round, with the bundle's span
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A year-less stream met in the first round: it waits for the span of the others."""
+
+    name: str
+
+
+def parse_source(
+    source: Source, plan: ReadPlan, yearless: bool = False
+) -> list[ParsedInput | Skipped | Deferred]:
+    """Read one source and parse its streams: those with a year, or (`yearless`) those without.
+
+    A pure function of its arguments, so that it runs the same in this process or as a task on
+    another machine (`pipeline.engine`).
+    """
+    custom = [compile_log_format(plan.nginx_log_format)] if plan.nginx_log_format else []
+    out: list[ParsedInput | Skipped | Deferred] = []
+    with extra_formats(custom):
+        for item in read_source(source):
+            if isinstance(item, Skipped):
+                if not yearless:
+                    out.append(item)
+                continue
+            forced = forced_format(item.name, plan.format_for)
+            detected = forced or detect_format(item.lines)
+            is_yearless = detected is not None and detected.yearless
+            if is_yearless != yearless:
+                if not yearless:
+                    out.append(Deferred(item.name))
+                continue
+            parsed = parse_file(
+                item.lines,
+                plan.time,
+                forced=forced,
+                year_hint=plan.year_hint if yearless else None,
+                year_default=_year(item.mtime),
+            )
+            lineless = dataclasses.replace(item, lines=pa.array([], pa.string()))
+            del item  # the lines are as large as the events: let go of them before the next
+            out.append(ParsedInput(lineless, parsed, forced is not None, is_yearless))
+    return out
+
+
 def ingest(
     paths: Sequence[Path],
     time: TimeOptions | None = None,
     *,
     format_for: Sequence[FormatRule] = (),
+    nginx_log_format: str | None = None,
+    engine: Engine | None = None,
 ) -> Ingested:
     """Read every file under `paths` into one events table sorted by time.
 
@@ -105,54 +173,74 @@ def ingest(
     is read (`pipeline.zones`): a file's zone may come from another file of its host, or from
     lining it up with all of them. Events at the same instant keep the order of their files
     (rotated series oldest first) and lines, so a tie never reorders what happened.
+
+    Sources are read and parsed one at a time by `engine` (in this process by default): files
+    with full timestamps first, then, knowing the span those cover, the year-less syslog files,
+    whose year is the one that puts them in that span.
     """
     time = time or TimeOptions()
-    wall_clock = TimeOptions(year=time.year)  # zones are chosen after parsing, per file
-    items = read_inputs(paths)
-    files: list[FileQuality] = []
-    order = {item.name: position for position, item in enumerate(items)}
-    streams: list[tuple[Input, LogFormat | None, LogFormat | None]] = []
-    for item in items:
-        if isinstance(item, Skipped):
-            files.append(FileQuality(path=item.name, format=None, skipped=item.reason))
-            continue
-        forced = forced_format(item.name, format_for)
-        streams.append((item, forced, forced or detect_format(item.lines)))
-
-    del items  # each file's lines are let go once parsed (they are as large as the events)
-
-    frames: dict[str, pd.DataFrame] = {}
-    parsed_files: dict[str, tuple[Input, ParsedFile, bool, str]] = {}
-    # Files with full timestamps first: their span tells year-less syslog which year it is in.
-    streams.sort(key=lambda entry: bool(entry[2] and entry[2].yearless))
-    streams.reverse()  # popped from the end, so the list lets go of each file once it is parsed
-    year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None
-    while streams:
-        item, forced, detected = streams.pop()
-        yearless = detected is not None and detected.yearless
-        if yearless and year_hint is None:
-            year_hint = _year_hint(list(frames.values()))
-        parsed = parse_file(
-            item.lines,
-            wall_clock,
-            forced=forced,
-            year_hint=year_hint,
-            year_default=_year(item.mtime),
+    engine = engine or LocalEngine()
+    plan = ReadPlan(TimeOptions(year=time.year), tuple(format_for), nginx_log_format)
+    found = find_sources(paths)
+    sources = [source for source in found if isinstance(source, Source)]
+    first = iter(engine.map(functools.partial(parse_source, plan=plan), sources))
+    # Every stream in the order it was found: the tie-break of the rotation order.
+    results: list[ParsedInput | Skipped | Deferred] = []
+    again: list[Source] = []
+    for source in found:
+        batch = [source] if isinstance(source, Skipped) else next(first)
+        results += batch
+        if any(isinstance(result, Deferred) for result in batch):
+            again.append(source)
+    names = [
+        result.item.name if isinstance(result, ParsedInput) else result.name for result in results
+    ]
+    hint = None
+    if again:
+        hint = _year_hint([r.parsed.events for r in results if isinstance(r, ParsedInput)])
+        second = engine.map(
+            functools.partial(
+                parse_source, plan=dataclasses.replace(plan, year_hint=hint), yearless=True
+            ),
+            again,
         )
-        frames[item.name] = parsed.events
-        year_rule = "--year" if time.year else "bundle" if yearless and year_hint else "file date"
-        # Only the counts are kept: `frames` holds the events, and the lines are done with.
-        parsed_files[item.name] = (
-            dataclasses.replace(item, lines=pa.array([], pa.string())),
-            dataclasses.replace(parsed, events=pd.DataFrame()),
-            forced is not None,
-            year_rule,
-        )
+        results += [result for batch in second for result in batch]
+        del second
+    ranked = sorted(names, key=rotation_key)
+    order = {name: position for position, name in enumerate(ranked)}
+    year_rule = "--year" if time.year else "bundle" if hint else "file date"
+    return combine(results, order, time, year_rule)
 
+
+def combine(
+    results: list[ParsedInput | Skipped | Deferred],
+    order: dict[str, int],
+    time: TimeOptions,
+    year_rule: str,
+) -> Ingested:
+    """The parsed streams of a bundle on one clock, in one table, with a report per file.
+
+    `order` ranks every stream (rotated series oldest first); `year_rule` says where the year of
+    year-less streams came from.
+    """
+    files = [
+        FileQuality(path=result.name, format=None, skipped=result.reason)
+        for result in results
+        if isinstance(result, Skipped)
+    ]
+    parsed = [result for result in results if isinstance(result, ParsedInput)]
+    parsed.sort(key=lambda result: (result.yearless, order[result.item.name]))
+    frames = {result.item.name: result.parsed.events for result in parsed}
+    for result in parsed:  # only the counts are kept: `frames` holds the events
+        result.parsed = dataclasses.replace(result.parsed, events=pd.DataFrame())
     clocks = place_clocks(frames, time)
     frames.clear()  # from here on, only the placed frames hold events
-    for name, (item, parsed, forced, year_rule) in parsed_files.items():
-        files.append(_quality(item, parsed, clocks.frames[name], clocks, forced, year_rule))
+    for result in parsed:
+        rule = year_rule if result.yearless or year_rule == "--year" else "file date"
+        name = result.item.name
+        files.append(
+            _quality(result.item, result.parsed, clocks.frames[name], clocks, result.forced, rule)
+        )
 
     files.sort(key=lambda q: order.get(q.path, len(order)))
     if not clocks.frames:
