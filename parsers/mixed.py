@@ -18,6 +18,8 @@ Line accounting holds throughout: events + continuation + unparsed + blank == li
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +36,7 @@ from parsers.base import (
     registered,
 )
 from parsers.timestamps import TimeOptions
-from pipeline.schema import conform, empty_events
+from pipeline.schema import concat_column, conform, empty_events
 
 ANSI = r"\x1b\[[0-9;?]*[A-Za-z]"
 # `docker compose logs`: `web-1  | text` (v2) or `web_1  | text` (v1), names padded to one width,
@@ -89,6 +91,107 @@ def parse_file(
     merged.lines = len(array)
     named = sorted(s for s in pd.unique(services.dropna()).tolist())
     return _finish(merged, primaries[0] if primaries else None, named)
+
+
+def parse_blocks(
+    first: pa.Array,
+    rest: Iterable[pa.Array],
+    time: TimeOptions | None = None,
+    *,
+    forced: LogFormat | None = None,
+    year_default: int | None = None,
+    keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> ParsedFile:
+    """`parse_file` of a large file that comes a block of lines at a time, same result.
+
+    A format whose events are one line each, with a year in its timestamps, is parsed block by
+    block, and `keep` trims each block's events (to the columns the caller needs) before the
+    next block is read: memory holds one block of text, not the file. The lines that format did
+    not understand are kept aside and offered to the other formats at the end, as `parse_file`
+    offers them. Anything else (multi-line events, year-less syslog, `docker compose` output, a
+    file no format recognises) needs the whole file in view, so its blocks are joined first.
+    """
+    keep = keep or (lambda events: events)
+    time = time or TimeOptions()
+    primary = forced or detect_format(first)
+    if (
+        primary is None
+        or primary.multiline
+        or primary.yearless
+        or _compose_prefix(first.slice(0, DETECT_LINES * 10)) is not None
+    ):
+        whole = pa.concat_arrays([first, *rest])
+        del first
+        parsed = parse_file(whole, time, forced=forced, year_default=year_default)
+        parsed.events = keep(parsed.events)
+        return parsed
+    options = _Options(time, forced, None, year_default)
+    pieces: list[pd.DataFrame] = []
+    lines = blank = continuation = 0
+    unparsed: list[np.ndarray] = []  # 0-based line numbers in the file
+    unparsed_text: list[pa.Array] = []
+    for block in itertools.chain([first], rest):
+        part = parse_lines(block, primary, time, year_default=year_default, first_line_no=lines + 1)
+        pieces.append(keep(part.events))
+        positions = np.asarray(part.unparsed_line_nos, dtype=np.int64) - 1
+        if len(positions):
+            unparsed.append(positions)
+            local = positions - lines if forced is None else positions[:3] - lines
+            unparsed_text.append(block.take(pa.array(local, pa.int64())))
+        lines += part.lines
+        blank += part.blank
+        continuation += part.continuation
+        del block, part
+    del first
+    leftover = np.concatenate(unparsed) if unparsed else np.zeros(0, np.int64)
+    text = pa.concat_arrays(unparsed_text) if unparsed_text else pa.array([], pa.string())
+    events = _concat_blocks(pieces)
+    del pieces
+    if forced is None and len(leftover):
+        # As `_parse_stream`: the leftovers, in file order, offered to the other formats.
+        span = (events["ts"].min(), events["ts"].max()) if len(events) else None
+        options = dataclasses.replace(options, year_hint=span)
+        kept = np.arange(len(leftover))  # positions in `text`
+        extra = []
+        for fmt in _candidates(text, exclude=primary):
+            if not len(kept):
+                break
+            batch = text.take(pa.array(kept, pa.int64()))
+            claimed = fmt.matches(batch)
+            if not claimed.any():
+                continue
+            single = dataclasses.replace(fmt, multiline=False)
+            part = options.parse(batch.filter(pa.array(claimed)), single)
+            if part.events.empty:
+                continue
+            taken = kept[claimed][part.events["line_no"].to_numpy(dtype=np.int64) - 1]
+            part.events["line_no"] = pd.array(leftover[taken] + 1, dtype=pd.Int64Dtype())
+            extra.append(keep(part.events))
+            kept = np.setdiff1d(kept, taken, assume_unique=True)
+        if extra:
+            events = _concat_blocks([events, *extra])
+            events = events.sort_values("line_no", kind="stable").reset_index(drop=True)
+        text = text.take(pa.array(kept[:3], pa.int64()))
+        leftover = leftover[kept]
+    result = ParsedLines(
+        events=events,
+        lines=lines,
+        blank=blank,
+        continuation=continuation,
+        unparsed_line_nos=(leftover + 1).tolist(),
+        unparsed_examples=text.slice(0, 3).to_pylist(),
+    )
+    return _finish(result, primary.name, [])
+
+
+def _concat_blocks(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """Events of consecutive blocks end to end, categories as `_concat` (which goes through
+    Python objects) gives them, without a Python object per row."""
+    pieces = [piece for piece in pieces if len(piece)] or pieces[:1]
+    if len(pieces) == 1:
+        return pieces[0]
+    columns = {name: concat_column([piece[name] for piece in pieces]) for name in pieces[0].columns}
+    return pd.DataFrame(columns)
 
 
 @dataclass(frozen=True)

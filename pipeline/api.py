@@ -27,6 +27,7 @@ from pipeline.hosts import HostRule, parse_host_rules
 from pipeline.redact import redact_context, redact_series
 from pipeline.render import Template, load_template, render_draft
 from pipeline.report import build_context
+from pipeline.schema import DRAFT_COLUMNS
 from pipeline.series import parse_bucket
 from pipeline.sources import FileQuality, FormatRule, Ingested, ingest, parse_format_rules
 from pipeline.window import parse_range, parse_time
@@ -94,7 +95,7 @@ def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
 
 def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
     """The redacted context of the logs under `paths` (what every output is made from)."""
-    ingested = read_logs(paths, options)
+    ingested = read_logs(paths, options, columns=DRAFT_COLUMNS)
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
     if options.services:
@@ -260,11 +261,16 @@ class ReadOptions:
     host_for: tuple[HostRule, ...] = ()
 
 
-def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ingested:
+def read_logs(
+    paths: Sequence[Path],
+    options: DraftOptions | ReadOptions,
+    columns: Sequence[str] | None = None,
+) -> Ingested:
     """Ingest `paths` with the time and format choices every command shares.
 
     A `--nginx-log-format` is compiled into a format that detection considers for this run only.
-    A bad `--tz` is a usage error before any reading.
+    A bad `--tz` is a usage error before any reading. `columns` keeps only those columns of
+    the events (all of them by default, as `postmortem events` exports them).
     """
     if options.tz is not None:
         resolve_zone(options.tz)
@@ -274,7 +280,11 @@ def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ing
     custom = [compile_log_format(options.nginx_log_format)] if options.nginx_log_format else []
     with extra_formats(custom):
         return ingest(
-            paths, time, format_for=options.format_for, nginx_log_format=options.nginx_log_format
+            paths,
+            time,
+            format_for=options.format_for,
+            nginx_log_format=options.nginx_log_format,
+            columns=columns,
         )
 
 
@@ -315,4 +325,4 @@ def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> 
 
 def inspect(paths: Sequence[Path], options: ReadOptions) -> Ingested:
     """How each file under `paths` reads: format, line accounting, time range, zone and why."""
-    return read_logs(paths, options)
+    return read_logs(paths, options, columns=DRAFT_COLUMNS)  # only the counts are shown

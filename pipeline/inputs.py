@@ -23,8 +23,9 @@ import re
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,10 @@ BINARY_PROBE = 8192  # bytes inspected for NULs to call a file binary
 _NEWLINE = ord("\n")
 MAX_LINE_BYTES = 1 << 20  # longer lines are cut here (and counted): one runaway line is not a log
 MAX_NESTING = 4  # compression layers and archives inside archives
+# Files whose text is larger than this are read and parsed a block at a time, so that memory
+# holds one block of text, not the whole file (a 10M-line access log is 2 GB of text).
+BLOCK_BYTES = 64 << 20
+FIRST_BLOCK_LINES = 1000  # at least: format detection and the compose check read the first 200
 STDIN_NAME = "<stdin>"
 
 _GZIP, _BZIP2, _XZ, _ZSTD = b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd"
@@ -59,6 +64,18 @@ class Input:
     mtime: float | None  # when the file was last written (None for stdin)
     invalid_utf8: int  # replacement characters introduced while decoding
     truncated_lines: int  # lines cut at MAX_LINE_BYTES
+    # A large file is read a block at a time: `lines` is its first block, and `rest` yields the
+    # others, each with its own counts, as they are needed (None: `lines` is the whole file).
+    rest: Iterator[Chunk] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One block of a large file's lines, with what decoding it cost."""
+
+    lines: pa.Array
+    invalid_utf8: int
+    truncated_lines: int
 
 
 @dataclass(frozen=True)
@@ -99,15 +116,114 @@ def find_sources(paths: Sequence[Path]) -> list[Source | Skipped]:
 
 
 def read_source(source: Source) -> list[Input | Skipped]:
-    """The log streams of one source: itself, or the members of an archive."""
+    """The log streams of one source: itself, or the members of an archive.
+
+    A plain or singly compressed file larger than `BLOCK_BYTES` of text comes back as one
+    `Input` whose `rest` reads the blocks after the first; everything else is read whole.
+    """
     if source.path is None:
         return _unpack(source.name, source.data or b"", None, 0)
     try:
-        raw = _read_bytes(source.path)
         mtime = source.path.stat().st_mtime
+        streamed = _read_blocks(source.name, source.path, mtime, BLOCK_BYTES)
+        if streamed is not None:
+            return [streamed]
+        raw = _read_bytes(source.path)
     except OSError as error:
         return [Skipped(source.name, _reason(error))]
     return _unpack(source.name, raw, mtime, 0)
+
+
+def _read_blocks(name: str, path: Path, mtime: float, block_bytes: int) -> Input | None:
+    """A large plain-text file as its first block of lines plus the rest to come, or None when
+    the file is small, or is anything whose reading needs all of it (an archive, nested
+    compression, UTF-16, binary): the whole-file path handles those."""
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    opener = _STREAM_OPENERS.get(next((m for m in _STREAM_OPENERS if magic.startswith(m)), b""))
+    if opener is None and magic.startswith((_BZIP2, _XZ, _ZSTD, *_ZIP)):
+        return None
+    handle = (opener or open)(path, "rb")
+    try:
+        head = handle.read(block_bytes)
+        ended = len(head) < block_bytes
+        # Detection votes on the first lines: the first block holds enough of them.
+        while not ended and head.count(b"\n") < FIRST_BLOCK_LINES:
+            more = handle.read(block_bytes)
+            ended = len(more) < block_bytes
+            head += more
+        if ended or _needs_whole(head):
+            handle.close()
+            return None
+        first, carry = _block_lines(head)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error):
+        handle.close()
+        return None  # the whole-file path reports what is wrong with it
+    if first is None:
+        handle.close()
+        return None
+    return Input(
+        name, first.lines, mtime, first.invalid_utf8, first.truncated_lines,
+        rest=_more_blocks(handle, carry, block_bytes),
+    )  # fmt: skip
+
+
+_STREAM_OPENERS = {_GZIP: gzip.open, b"BZh": bz2.open, _XZ: lzma.open}
+
+
+def _needs_whole(head: bytes) -> bool:
+    """Text the block reader must not split: archives, another compression layer, binary data,
+    UTF-16 (whose newlines are not single bytes)."""
+    return (
+        head[:4] in _ZIP
+        or head[257:262] == b"ustar"
+        or head[:2] in (_GZIP, b"\xff\xfe", b"\xfe\xff")
+        or head[:3] == _BZIP2
+        or head[:6] == _XZ
+        or head[:4] == _ZSTD
+        or b"\x00" in head[:BINARY_PROBE]
+    )
+
+
+def _block_lines(data: bytes, at_end: bool = False) -> tuple[Chunk | None, bytes]:
+    """The complete lines of `data` as a chunk, and the bytes after its last newline (carried
+    into the next block). None when `data` holds no complete line yet."""
+    cut = len(data) if at_end else data.rfind(b"\n") + 1
+    if cut == 0:
+        return None, data
+    block, carry = data[:cut], data[cut:]
+    fast = split_utf8(block)
+    if fast is not None:
+        lines, truncated = fast
+        return Chunk(lines, 0, truncated), carry
+    text, invalid = decode(block)
+    lines, truncated = split_lines(text)
+    return Chunk(lines, invalid, truncated), carry
+
+
+def _more_blocks(handle: io.BufferedIOBase, carry: bytes, block_bytes: int) -> Iterator[Chunk]:
+    """The blocks after the first, read only when asked for.
+
+    Corrupt compressed data raises `Unreadable`: the file is then skipped with that reason, as
+    the whole-file path skips it, rather than drafted from the part before the damage.
+    """
+    try:
+        while True:
+            try:
+                data = handle.read(block_bytes)
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as error:
+                raise Unreadable(f"corrupt compressed data ({error})") from None
+            if not data:
+                if carry:
+                    chunk, _ = _block_lines(carry, at_end=True)
+                    if chunk is not None:
+                        yield chunk
+                return
+            chunk, carry = _block_lines(carry + data)
+            if chunk is not None:
+                yield chunk
+    finally:
+        handle.close()
 
 
 def read_inputs(paths: Sequence[Path]) -> list[Input | Skipped]:
@@ -280,7 +396,7 @@ def _unpack(name: str, raw: bytes, mtime: float | None, depth: int) -> list[Inpu
     """Decompress by magic bytes, open archives in memory, and decode what is left as text."""
     try:
         raw = _decompress(raw)
-    except _Unreadable as error:
+    except Unreadable as error:
         return [Skipped(name, str(error))]
     if depth < MAX_NESTING and raw[:4] in _ZIP:
         return _unzip(name, raw, depth)
@@ -297,7 +413,7 @@ def _unpack(name: str, raw: bytes, mtime: float | None, depth: int) -> list[Inpu
     return [Input(name, lines, mtime, invalid, truncated)]
 
 
-class _Unreadable(Exception):
+class Unreadable(Exception):
     """Bytes we recognised but could not decode; the message says why."""
 
 
@@ -315,7 +431,7 @@ def _decompress(raw: bytes) -> bytes:
             else:
                 return raw
         except (OSError, EOFError, ValueError, lzma.LZMAError) as error:
-            raise _Unreadable(f"corrupt compressed data ({error})") from None
+            raise Unreadable(f"corrupt compressed data ({error})") from None
     return raw
 
 
@@ -323,19 +439,19 @@ def _unzstd(raw: bytes) -> bytes:
     try:
         import zstandard  # optional: only needed for .zst files
     except ImportError:
-        raise _Unreadable("zstd-compressed; install the zstandard package to read it") from None
+        raise Unreadable("zstd-compressed; install the zstandard package to read it") from None
     try:
         # read_across_frames: `zstd` appends a frame per write, like multi-member gzip.
         reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
         data = reader.read()
     except zstandard.ZstdError as error:
-        raise _Unreadable(f"corrupt compressed data ({error})") from None
+        raise Unreadable(f"corrupt compressed data ({error})") from None
     if not data:  # a truncated frame decodes to nothing instead of failing
-        raise _Unreadable("corrupt compressed data (truncated zstd frame)")
+        raise Unreadable("corrupt compressed data (truncated zstd frame)")
     try:
         return data
     except zstandard.ZstdError as error:
-        raise _Unreadable(f"corrupt compressed data ({error})") from None
+        raise Unreadable(f"corrupt compressed data ({error})") from None
 
 
 def _unzip(name: str, raw: bytes, depth: int) -> list[Input | Skipped]:

@@ -6,6 +6,8 @@ checked by `validate`. Dtypes are explicit: pandas 3 changed what inference give
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -52,6 +54,14 @@ COLUMNS: dict[str, object] = {
 }
 
 
+# What the draft reads. The client's browser, the referrer, the pid and the method are kept for
+# `postmortem events` only: a draft never shows them, and at 10M access-log lines they are
+# 1.4 GB of text that ingest no longer holds when it reads for a draft.
+DRAFT_COLUMNS: tuple[str, ...] = tuple(
+    name for name in COLUMNS if name not in ("pid", "method", "user_agent", "referrer")
+)
+
+
 class SchemaError(PostmortemError):
     """The events table does not have the agreed columns or dtypes."""
 
@@ -93,20 +103,47 @@ def missing_values(dtype: object, n: int) -> pd.api.extensions.ExtensionArray:
     return pd.array([pd.NA], dtype=_concrete(dtype)).take(np.zeros(n, dtype=np.intp))
 
 
-def validate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Raise SchemaError unless `frame` has exactly the schema's columns and dtypes; return it."""
-    expected = list(COLUMNS)
+def validate(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Raise SchemaError unless `frame` has exactly the schema's columns (or the projection
+    `columns` of them, in schema order) and their dtypes; return it."""
+    expected = list(COLUMNS) if columns is None else [c for c in COLUMNS if c in columns]
     if list(frame.columns) != expected:
         missing = [c for c in expected if c not in frame.columns]
-        extra = [c for c in frame.columns if c not in COLUMNS]
+        extra = [c for c in frame.columns if c not in expected]
         raise SchemaError(
             f"events table columns differ from the schema (missing {missing}, unexpected {extra},"
             " or out of order)"
         )
-    for name, dtype in COLUMNS.items():
+    for name in expected:
+        dtype = COLUMNS[name]
         if not _has_dtype(frame[name], dtype):
             raise SchemaError(f"column {name!r} has dtype {frame[name].dtype}, expected {dtype}")
     return frame
+
+
+def concat_column(pieces: list[pd.Series]) -> pd.Series:
+    """One column of several files' frames, end to end, in the dtype `pd.concat` followed by
+    `conform` gave it.
+
+    Categorical columns whose categories differ between files are recoded to the categories
+    that concatenating (which falls back to Python objects) and casting back would have
+    chosen, found from each file's used categories, never from a Python object per row.
+    """
+    dtype = pieces[0].dtype
+    if not isinstance(dtype, pd.CategoricalDtype) or all(p.dtype == dtype for p in pieces):
+        return pd.concat(pieces, ignore_index=True)
+    # Each file's distinct values (missing included) stand in for its rows.
+    used = [
+        pd.Series(pd.Categorical.from_codes(np.unique(piece.cat.codes), dtype=piece.dtype))
+        for piece in pieces
+    ]
+    merged = pd.concat(used, ignore_index=True)
+    dtype = merged.dtype if _is_category(merged) else merged.astype(CATEGORY).dtype
+    return pd.concat([piece.astype(dtype) for piece in pieces], ignore_index=True)
+
+
+def _is_category(column: pd.Series) -> bool:
+    return isinstance(column.dtype, pd.CategoricalDtype) and not column.dtype.ordered
 
 
 def _concrete(dtype: object) -> object:

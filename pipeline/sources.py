@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +21,22 @@ import pyarrow as pa
 from parsers import detect_format, get_format
 from parsers.base import LogFormat, extra_formats
 from parsers.log_format import compile_log_format
-from parsers.mixed import ParsedFile, parse_file
+from parsers.mixed import ParsedFile, parse_blocks, parse_file
 from parsers.timestamps import TimeOptions
 from pipeline.clocks import Clocks, ClockSkew, place_clocks
 from pipeline.engine import Engine, LocalEngine
 from pipeline.errors import PostmortemError
 from pipeline.globs import matches_glob, parse_glob_rules
-from pipeline.inputs import Input, Skipped, Source, find_sources, read_source, rotation_key
-from pipeline.schema import CATEGORY, COLUMNS, conform, empty_events, validate
+from pipeline.inputs import (
+    Input,
+    Skipped,
+    Source,
+    Unreadable,
+    find_sources,
+    read_source,
+    rotation_key,
+)
+from pipeline.schema import CATEGORY, COLUMNS, concat_column, conform, empty_events, validate
 
 
 @dataclass
@@ -104,6 +112,13 @@ class ReadPlan:
     format_for: tuple[FormatRule, ...] = ()
     nginx_log_format: str | None = None  # compiled (and registered) wherever the task runs
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None  # for year-less streams
+    columns: tuple[str, ...] | None = None  # the events' columns to keep; None: all of them
+
+    def keep(self, events: pd.DataFrame) -> pd.DataFrame:
+        """`events` with only the columns the caller asked for (a view, not a copy)."""
+        if self.columns is None:
+            return events
+        return events[[name for name in events.columns if name in self.columns]]
 
 
 @dataclass
@@ -146,17 +161,46 @@ def parse_source(
                 if not yearless:
                     out.append(Deferred(item.name))
                 continue
-            parsed = parse_file(
-                item.lines,
-                plan.time,
-                forced=forced,
-                year_hint=plan.year_hint if yearless else None,
-                year_default=_year(item.mtime),
-            )
-            lineless = dataclasses.replace(item, lines=pa.array([], pa.string()))
+            try:
+                parsed, item = _parse_input(item, plan, forced, yearless)
+            except Unreadable as error:  # a large file's later blocks proved corrupt
+                out.append(Skipped(item.name, str(error)))
+                continue
+            lineless = dataclasses.replace(item, lines=pa.array([], pa.string()), rest=None)
             del item  # the lines are as large as the events: let go of them before the next
             out.append(ParsedInput(lineless, parsed, forced is not None, is_yearless))
     return out
+
+
+def _parse_input(
+    item: Input, plan: ReadPlan, forced: LogFormat | None, yearless: bool
+) -> tuple[ParsedFile, Input]:
+    """One stream's events (trimmed to `plan.columns`), and the stream with the decoding counts
+    of every block it was read in."""
+    options = {"forced": forced, "year_default": _year(item.mtime)}
+    if item.rest is None:
+        year_hint = plan.year_hint if yearless else None
+        parsed = parse_file(item.lines, plan.time, year_hint=year_hint, **options)
+        parsed.events = plan.keep(parsed.events)
+        return parsed, item
+    counts = {"invalid_utf8": item.invalid_utf8, "truncated_lines": item.truncated_lines}
+
+    def blocks() -> Iterator[pa.Array]:
+        for chunk in item.rest:
+            counts["invalid_utf8"] += chunk.invalid_utf8
+            counts["truncated_lines"] += chunk.truncated_lines
+            yield chunk.lines
+
+    first = item.lines
+    item = dataclasses.replace(item, lines=pa.array([], pa.string()))
+    if yearless:  # a year-less stream needs the whole file: blocks are joined
+        whole = pa.concat_arrays([first, *blocks()])
+        del first
+        parsed = parse_file(whole, plan.time, year_hint=plan.year_hint, **options)
+        parsed.events = plan.keep(parsed.events)
+    else:
+        parsed = parse_blocks(first, blocks(), plan.time, keep=plan.keep, **options)
+    return parsed, dataclasses.replace(item, **counts)
 
 
 def ingest(
@@ -166,6 +210,7 @@ def ingest(
     format_for: Sequence[FormatRule] = (),
     nginx_log_format: str | None = None,
     engine: Engine | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Ingested:
     """Read every file under `paths` into one events table sorted by time.
 
@@ -180,7 +225,12 @@ def ingest(
     """
     time = time or TimeOptions()
     engine = engine or LocalEngine()
-    plan = ReadPlan(TimeOptions(year=time.year), tuple(format_for), nginx_log_format)
+    plan = ReadPlan(
+        TimeOptions(year=time.year),
+        tuple(format_for),
+        nginx_log_format,
+        columns=None if columns is None else tuple(columns),
+    )
     found = find_sources(paths)
     sources = [source for source in found if isinstance(source, Source)]
     first = iter(engine.map(functools.partial(parse_source, plan=plan), sources))
@@ -260,8 +310,10 @@ def _merge(placed: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
     categories are those the concatenation would have ended up with.
     """
     frames = [(name, frame) for name, frame in placed if len(frame)] or placed[:1]
-    if not all(list(frame.columns) == list(COLUMNS) for _, frame in frames):
-        frames = [(name, conform(frame)) for name, frame in frames]
+    # Every frame has the schema's columns, or the same projection of them (`ReadPlan.keep`).
+    kept = [name for name in COLUMNS if name in frames[0][1].columns]
+    if not all(list(frame.columns) == kept for _, frame in frames):
+        frames = [(name, conform(frame)[kept]) for name, frame in frames]
     sizes = np.array([len(frame) for _, frame in frames], dtype=np.int64)
     file_no = np.repeat(np.arange(len(frames), dtype=np.int64), sizes)
     ts = np.concatenate([_nanoseconds(frame["ts"]) for _, frame in frames])
@@ -280,13 +332,13 @@ def _merge(placed: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
         "source_file": pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
     }
     del file_no, codes
-    for column in COLUMNS:
+    for column in kept:
         if column != "source_file":
             pieces = [frame.pop(column) for _, frame in frames]  # freed column by column
-            columns[column] = _concat_column(pieces).array.take(by_time)
+            columns[column] = concat_column(pieces).array.take(by_time)
             del pieces
     # Every column is new and already in its schema dtype: `conform` would only copy them.
-    return validate(pd.DataFrame({name: columns[name] for name in COLUMNS}, copy=False))
+    return validate(pd.DataFrame({name: columns[name] for name in kept}, copy=False), kept)
 
 
 _NAT = np.iinfo(np.int64).min  # NaT as nanoseconds
@@ -295,31 +347,6 @@ _NAT = np.iinfo(np.int64).min  # NaT as nanoseconds
 def _nanoseconds(ts: pd.Series) -> np.ndarray:
     """UTC timestamps as int64 nanoseconds (NaT as `_NAT`), without a copy where possible."""
     return ts.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
-def _concat_column(pieces: list[pd.Series]) -> pd.Series:
-    """One column of several files' frames, end to end, in the dtype `pd.concat` followed by
-    `conform` gave it.
-
-    Categorical columns whose categories differ between files are recoded to the categories
-    that concatenating (which falls back to Python objects) and casting back would have
-    chosen, found from each file's used categories, never from a Python object per row.
-    """
-    dtype = pieces[0].dtype
-    if not isinstance(dtype, pd.CategoricalDtype) or all(p.dtype == dtype for p in pieces):
-        return pd.concat(pieces, ignore_index=True)
-    # Each file's distinct values (missing included) stand in for its rows.
-    used = [
-        pd.Series(pd.Categorical.from_codes(np.unique(piece.cat.codes), dtype=piece.dtype))
-        for piece in pieces
-    ]
-    merged = pd.concat(used, ignore_index=True)
-    dtype = merged.dtype if _is_category(merged) else merged.astype(CATEGORY).dtype
-    return pd.concat([piece.astype(dtype) for piece in pieces], ignore_index=True)
-
-
-def _is_category(column: pd.Series) -> bool:
-    return isinstance(column.dtype, pd.CategoricalDtype) and not column.dtype.ordered
 
 
 def _quality(

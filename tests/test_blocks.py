@@ -1,0 +1,145 @@
+"""Large files are read and parsed a block at a time: the events and the file reports must be
+exactly those of reading the whole file at once.
+
+Blocks are made tiny here (16 KiB after a first block of 1,000 lines), so the sample bundles'
+larger files go through dozens of blocks, with lines that no block's format understood offered
+to the other formats at the end, as the whole-file path offers them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from parsers.timestamps import TimeOptions
+from pipeline import inputs
+from pipeline.inputs import Source, read_source
+from pipeline.schema import COLUMNS, DRAFT_COLUMNS
+from pipeline.sources import Ingested, ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLES = sorted(p.name for p in (ROOT / "sample_logs").iterdir() if (p / "truth.json").exists())
+ACCESS = ROOT / "sample_logs" / "bad-deploy" / "web-1" / "nginx" / "access.log"
+SMALL = 16 << 10
+
+
+def _read(paths: list[Path], **options) -> Ingested:
+    return ingest(paths, TimeOptions(), **options)
+
+
+def _same(whole: Ingested, blocks: Ingested) -> None:
+    assert_frame_equal(whole.events, blocks.events)
+    assert [dataclasses.asdict(q) for q in whole.files] == [
+        dataclasses.asdict(q) for q in blocks.files
+    ]
+    assert whole.skew == blocks.skew
+
+
+@pytest.fixture
+def in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # file names relative to the project, as the goldens see them
+
+
+def test_a_large_file_is_read_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inputs, "BLOCK_BYTES", SMALL)
+    (item,) = read_source(Source("access.log", ACCESS))
+    assert item.rest is not None
+    first = len(item.lines)
+    sizes = [len(chunk.lines) for chunk in item.rest]
+    assert first >= inputs.FIRST_BLOCK_LINES
+    assert len(sizes) > 10
+    assert first + sum(sizes) == len(ACCESS.read_bytes().splitlines())
+
+
+def test_a_small_file_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    (item,) = read_source(Source("access.log", ACCESS))  # 3 MB: far below the default block
+    assert item.rest is None
+    assert len(item.lines) == len(ACCESS.read_bytes().splitlines())
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_every_bundle_reads_the_same_in_blocks(
+    bundle: str, in_root: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = _read([Path("sample_logs") / bundle])
+    monkeypatch.setattr(inputs, "BLOCK_BYTES", SMALL)
+    _same(whole, _read([Path("sample_logs") / bundle]))
+
+
+def _messy_access_log() -> bytes:
+    """An access log with, in its later blocks: syslog and JSON lines pasted in, lines no
+    format reads, blank lines, bad UTF-8, CRLF endings and a line longer than 1 MiB."""
+    lines = ACCESS.read_bytes().splitlines()
+    syslog = b"<13>1 2024-03-14T02:31:07.000Z web-1 cron 411 - - backup finished"
+    json = b'{"ts": "2024-03-14T02:40:00Z", "level": "error", "msg": "pool exhausted"}'
+    for at in (1500, 4000, 4001, 9000):
+        lines.insert(at, syslog)
+    lines.insert(6000, json)
+    lines.insert(7000, b"garbage that no format reads")
+    lines.insert(7001, b"")
+    lines.insert(8000, b"bad \xff\xfe bytes in a line")
+    lines.insert(10000, b"x" * ((1 << 20) + 10))
+    lines[11000] += b"\r"
+    return b"\n".join(lines) + b"\n"
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_a_messy_file_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compress: bool
+) -> None:
+    data = _messy_access_log()
+    path = tmp_path / ("access.log.gz" if compress else "access.log")
+    path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
+    monkeypatch.chdir(tmp_path)
+    whole = _read([Path(path.name)])
+    monkeypatch.setattr(inputs, "BLOCK_BYTES", SMALL)
+    blocks = _read([Path(path.name)])
+    _same(whole, blocks)
+    (report,) = blocks.files
+    assert report.truncated_lines == 1 and report.invalid_utf8 == 2
+    assert set(report.formats) == {"nginx_access", "json_lines", "syslog_rfc5424"}
+    # The garbage line, the one with bad bytes and the cut long line; the blank one is blank.
+    assert report.unparsed_example_lines == [7001, 8001, 10001] and report.unparsed == 3
+    assert report.blank == 1
+
+
+def test_a_forced_format_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "access.log").write_bytes(_messy_access_log())
+    monkeypatch.chdir(tmp_path)
+    rules = (("access.log", "nginx_access"),)
+    whole = _read([Path("access.log")], format_for=rules)
+    monkeypatch.setattr(inputs, "BLOCK_BYTES", SMALL)
+    blocks = _read([Path("access.log")], format_for=rules)
+    _same(whole, blocks)
+    assert blocks.files[0].unparsed == 8  # nothing else is tried on a forced format
+
+
+def test_a_corrupt_compressed_tail_skips_the_file_as_reading_it_whole_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packed = gzip.compress(ACCESS.read_bytes(), mtime=0)
+    (tmp_path / "access.log.gz").write_bytes(packed[: len(packed) * 3 // 4])
+    monkeypatch.chdir(tmp_path)
+    whole = _read([Path("access.log.gz")])
+    monkeypatch.setattr(inputs, "BLOCK_BYTES", SMALL)
+    blocks = _read([Path("access.log.gz")])
+    assert whole.files[0].skipped.startswith("corrupt compressed data")
+    assert blocks.files[0].skipped.startswith("corrupt compressed data")
+    assert blocks.events.empty
+
+
+def test_the_draft_reads_only_the_columns_it_shows(in_root: None) -> None:
+    bundle = [Path("sample_logs/checkout-outage")]
+    full = _read(bundle)
+    narrow = _read(bundle, columns=DRAFT_COLUMNS)
+    assert list(narrow.events.columns) == list(DRAFT_COLUMNS)
+    assert "user_agent" in COLUMNS and "user_agent" not in narrow.events.columns
+    assert_frame_equal(full.events[list(DRAFT_COLUMNS)], narrow.events)
+    assert isinstance(narrow.events["ts"].dtype, pd.DatetimeTZDtype)
