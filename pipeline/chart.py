@@ -12,14 +12,14 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import matplotlib
-import matplotlib.dates as mdates
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from pipeline.escape import plain
+
+if TYPE_CHECKING:  # matplotlib takes 0.3 s to import: only a run that draws a chart pays it
+    from matplotlib.figure import Figure
 
 COLUMNS = ("requests", "failed", "errors")
 WINDOW_ID = "outage-window"
@@ -65,6 +65,8 @@ def render_chart(data: ChartInput, fmt: str = "svg") -> bytes:
     """The chart as SVG (default) or PNG bytes; the same input always gives the same bytes."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"chart format must be svg or png, not {fmt!r}")
+    import matplotlib
+
     with matplotlib.rc_context(_RC):
         figure = _draw(data)
         buffer = io.BytesIO()
@@ -74,6 +76,10 @@ def render_chart(data: ChartInput, fmt: str = "svg") -> bytes:
 
 
 def _draw(data: ChartInput) -> Figure:
+    import matplotlib.dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 4.8), layout="constrained")
     FigureCanvasAgg(figure)  # Agg, attached to this figure only: no global backend switch
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
@@ -137,6 +143,8 @@ def _counts(series: pd.DataFrame) -> pd.DataFrame:
 
 def _naive_utc(index: pd.Index) -> list:
     """Matplotlib dates from UTC timestamps, whatever zone (or none) they carry."""
+    import matplotlib.dates as mdates
+
     stamps = pd.DatetimeIndex(index)
     if stamps.tz is not None:
         stamps = stamps.tz_convert("UTC").tz_localize(None)
