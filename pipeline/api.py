@@ -95,7 +95,7 @@ def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
 
 def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
     """The redacted context of the logs under `paths` (what every output is made from)."""
-    ingested = read_logs(paths, options, columns=DRAFT_COLUMNS)
+    ingested = read_logs(paths, options, columns=DRAFT_COLUMNS, compact=True)
     if not ingested.files:
         raise PostmortemError("no log files found under the given paths")
     if options.services:
@@ -139,7 +139,10 @@ def _redact_events(events: pd.DataFrame, ips: bool) -> pd.DataFrame:
     clean = events.copy()
     for column in REDACTED_COLUMNS:
         if column in clean:
-            clean[column] = redact_series(clean[column], ips=ips).astype(events[column].dtype)
+            redacted = redact_series(clean[column], ips=ips)
+            # A categorical comes back categorical, with the redacted texts as its categories.
+            compact = isinstance(events[column].dtype, pd.CategoricalDtype)
+            clean[column] = redacted if compact else redacted.astype(events[column].dtype)
     return clean
 
 
@@ -265,12 +268,14 @@ def read_logs(
     paths: Sequence[Path],
     options: DraftOptions | ReadOptions,
     columns: Sequence[str] | None = None,
+    compact: bool = False,
 ) -> Ingested:
     """Ingest `paths` with the time and format choices every command shares.
 
     A `--nginx-log-format` is compiled into a format that detection considers for this run only.
     A bad `--tz` is a usage error before any reading. `columns` keeps only those columns of
-    the events (all of them by default, as `postmortem events` exports them).
+    the events (all of them by default, as `postmortem events` exports them), and `compact`
+    holds their text as categories (`pipeline.schema.CATEGORICAL_TEXT`).
     """
     if options.tz is not None:
         resolve_zone(options.tz)
@@ -285,6 +290,7 @@ def read_logs(
             format_for=options.format_for,
             nginx_log_format=options.nginx_log_format,
             columns=columns,
+            compact=compact,
         )
 
 
@@ -325,4 +331,4 @@ def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> 
 
 def inspect(paths: Sequence[Path], options: ReadOptions) -> Ingested:
     """How each file under `paths` reads: format, line accounting, time range, zone and why."""
-    return read_logs(paths, options, columns=DRAFT_COLUMNS)  # only the counts are shown
+    return read_logs(paths, options, columns=DRAFT_COLUMNS, compact=True)  # counts are shown

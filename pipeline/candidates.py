@@ -264,8 +264,10 @@ def _reason(row, start: pd.Timestamp) -> str:
 
 def _error_worded(messages: pd.Series) -> np.ndarray:
     """Whether each message holds an error word; the regex runs once per distinct message."""
-    codes, uniques = pd.factorize(messages.fillna("").astype(STRING), sort=False)
-    hits = pd.Series(uniques, dtype=STRING).str.contains(ERROR_WORDS, regex=True)
+    # Missing messages are one more distinct value, read as "" (a categorical has no "").
+    codes, uniques = pd.factorize(messages, sort=False, use_na_sentinel=False)
+    text = pd.Series(pd.array(uniques, dtype=STRING)).fillna("")
+    hits = text.str.contains(ERROR_WORDS, regex=True)
     return hits.fillna(False).to_numpy(dtype=bool)[codes]
 
 

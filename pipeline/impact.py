@@ -42,7 +42,7 @@ class Impact:
 
 def mask_endpoint(paths: pd.Series) -> pd.Series:
     """`/api/orders/8812?x=1` -> `/api/orders/{id}`; ids masked, query dropped."""
-    array = pa.array(paths.fillna("").to_numpy(dtype=object), pa.string())
+    array = pa.array(paths.astype(object).fillna("").to_numpy(dtype=object), pa.string())
     out = pc.replace_substring_regex(array, r"[?#].*$", "")
     # Twice: adjacent id segments share the slash between them, so one pass masks every other.
     for _ in range(2):

@@ -234,13 +234,7 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
         return _empty()
     # The rules run once per distinct first line, and their verdicts are taken back per event
     # by code: logs repeat their lines, and a pass per rule over every event cost seconds.
-    text = pa.array(events["message"].astype(STRING).array)
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    text = pc.fill_null(text.cast(pa.string()), "")
-    if len(positions) < len(events):
-        text = text.take(pa.array(positions, pa.int64()))
-    encoded = pc.dictionary_encode(text)
+    encoded = _distinct_text(events["message"], positions, len(events))
     messages = pc.utf8_slice_codeunits(
         pc.replace_substring_regex(encoded.dictionary, r"\r?\n[\s\S]*$", ""), 0, 2000
     )
@@ -274,6 +268,22 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
     found["ts"] = pd.to_datetime(found["ts"], utc=True)
     found = pd.concat([found, _crash_loops(found)], ignore_index=True)
     return found.sort_values(["ts", "file", "line"], kind="stable").reset_index(drop=True)
+
+
+def _distinct_text(column: pd.Series, positions: np.ndarray, n: int) -> pa.DictionaryArray:
+    """The text of the rows at `positions` (missing as ""), dictionary-encoded in order of
+    first appearance; from a categorical's codes, without a string per row."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, distinct = pd.factorize(column.take(positions), use_na_sentinel=False)
+        text = pa.array(pd.array(distinct, dtype=STRING)).cast(pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pc.fill_null(text, ""))
+    text = pa.array(column.astype(STRING).array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    text = pc.fill_null(text.cast(pa.string()), "")
+    if len(positions) < n:
+        text = text.take(pa.array(positions, pa.int64()))
+    return pc.dictionary_encode(text)
 
 
 def derived_events(

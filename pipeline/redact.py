@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -195,6 +196,8 @@ def redact_series(series: pd.Series, *, ips: bool = False, salt: str = DEFAULT_S
     Missing values stay missing and the index is kept. A categorical column comes back
     categorical; anything else comes back as an Arrow-backed `string` column.
     """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _redact_categories(series, ips, salt)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     clean = _redact_unique(pa.array(pd.array(uniques, dtype="string[pyarrow]")), ips, salt)
     taken = clean.take(pa.array(codes, mask=codes < 0))
@@ -204,6 +207,19 @@ def redact_series(series: pd.Series, *, ips: bool = False, salt: str = DEFAULT_S
     if isinstance(series.dtype, pd.CategoricalDtype):
         return result.astype("category")
     return result
+
+
+def _redact_categories(series: pd.Series, ips: bool, salt: str) -> pd.Series:
+    """A categorical column redacted through its categories, never a string per row: two
+    secrets that redact to the same text become one category (categories stay sorted)."""
+    categories = series.cat.categories
+    clean = _redact_unique(pa.array(pd.array(categories, dtype="string[pyarrow]")), ips, salt)
+    redacted = pd.Index(pd.array(clean, dtype="string[pyarrow]"))
+    merged = redacted.unique().sort_values()
+    lookup = np.append(merged.get_indexer(redacted), -1)  # code -1 (missing) stays missing
+    codes = lookup[series.cat.codes.to_numpy()]
+    values = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(merged))
+    return pd.Series(values, index=series.index, name=series.name)
 
 
 def redact_text(text: str, *, ips: bool = False, salt: str = DEFAULT_SALT) -> str:

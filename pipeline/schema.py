@@ -60,6 +60,16 @@ COLUMNS: dict[str, object] = {
 DRAFT_COLUMNS: tuple[str, ...] = tuple(
     name for name in COLUMNS if name not in ("pid", "method", "user_agent", "referrer")
 )
+# Text the draft reads is held as categories: a code per event and each distinct text once.
+# Clients, paths and messages repeat (an access log's million lines hold a few thousand
+# clients), and request ids are mostly missing outside the logs that write them.
+CATEGORICAL_TEXT: tuple[str, ...] = ("message", "client_ip", "path", "request_id")
+
+
+def dtype_of(name: str, compact: bool = False) -> object:
+    """The dtype of column `name`: the schema's, or in a compact table (`CATEGORICAL_TEXT`)
+    a categorical for its text columns."""
+    return CATEGORY if compact and name in CATEGORICAL_TEXT else COLUMNS[name]
 
 
 class SchemaError(PostmortemError):
@@ -103,9 +113,28 @@ def missing_values(dtype: object, n: int) -> pd.api.extensions.ExtensionArray:
     return pd.array([pd.NA], dtype=_concrete(dtype)).take(np.zeros(n, dtype=np.intp))
 
 
-def validate(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def project(
+    events: pd.DataFrame, columns: Sequence[str] | None, compact: bool = False
+) -> pd.DataFrame:
+    """`events` with only `columns` (all when None), text as categories when `compact`."""
+    if columns is not None:
+        events = events[[name for name in events.columns if name in columns]]
+    if compact:
+        events = events.astype(
+            {
+                name: CATEGORY
+                for name in CATEGORICAL_TEXT
+                if name in events.columns and not _has_dtype(events[name], CATEGORY)
+            }
+        )
+    return events
+
+
+def validate(
+    frame: pd.DataFrame, columns: Sequence[str] | None = None, compact: bool = False
+) -> pd.DataFrame:
     """Raise SchemaError unless `frame` has exactly the schema's columns (or the projection
-    `columns` of them, in schema order) and their dtypes; return it."""
+    `columns` of them, in schema order) and their dtypes (`dtype_of`); return it."""
     expected = list(COLUMNS) if columns is None else [c for c in COLUMNS if c in columns]
     if list(frame.columns) != expected:
         missing = [c for c in expected if c not in frame.columns]
@@ -115,7 +144,7 @@ def validate(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.Da
             " or out of order)"
         )
     for name in expected:
-        dtype = COLUMNS[name]
+        dtype = dtype_of(name, compact)
         if not _has_dtype(frame[name], dtype):
             raise SchemaError(f"column {name!r} has dtype {frame[name].dtype}, expected {dtype}")
     return frame

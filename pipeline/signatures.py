@@ -83,6 +83,12 @@ def signature_of(messages: pd.Series) -> pd.Series:
     """
     if messages.empty:
         return pd.Series([], dtype=STRING, index=messages.index)
+    if isinstance(messages.dtype, pd.CategoricalDtype):
+        # The distinct messages, in the order they first appear, stand in for the events.
+        codes, distinct = pd.factorize(messages, use_na_sentinel=False)
+        templates = signature_of(pd.Series(pd.array(distinct, dtype=STRING)))
+        per_event = pa.array(templates.array).take(pa.array(codes))
+        return pd.Series(pd.array(per_event, dtype=STRING), index=messages.index)
     text = pa.array(messages.astype(STRING).fillna("").array)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()

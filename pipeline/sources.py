@@ -36,7 +36,15 @@ from pipeline.inputs import (
     read_source,
     rotation_key,
 )
-from pipeline.schema import CATEGORY, COLUMNS, concat_column, conform, empty_events, validate
+from pipeline.schema import (
+    CATEGORY,
+    COLUMNS,
+    concat_column,
+    conform,
+    empty_events,
+    project,
+    validate,
+)
 
 
 @dataclass
@@ -113,12 +121,11 @@ class ReadPlan:
     nginx_log_format: str | None = None  # compiled (and registered) wherever the task runs
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None  # for year-less streams
     columns: tuple[str, ...] | None = None  # the events' columns to keep; None: all of them
+    compact: bool = False  # text columns as categories (`pipeline.schema.CATEGORICAL_TEXT`)
 
     def keep(self, events: pd.DataFrame) -> pd.DataFrame:
-        """`events` with only the columns the caller asked for (a view, not a copy)."""
-        if self.columns is None:
-            return events
-        return events[[name for name in events.columns if name in self.columns]]
+        """`events` as the caller asked for them: only its columns, compact or not."""
+        return project(events, self.columns, self.compact)
 
 
 @dataclass
@@ -211,6 +218,7 @@ def ingest(
     nginx_log_format: str | None = None,
     engine: Engine | None = None,
     columns: Sequence[str] | None = None,
+    compact: bool = False,
 ) -> Ingested:
     """Read every file under `paths` into one events table sorted by time.
 
@@ -230,6 +238,7 @@ def ingest(
         tuple(format_for),
         nginx_log_format,
         columns=None if columns is None else tuple(columns),
+        compact=compact,
     )
     found = find_sources(paths)
     sources = [source for source in found if isinstance(source, Source)]
@@ -259,7 +268,7 @@ def ingest(
     ranked = sorted(names, key=rotation_key)
     order = {name: position for position, name in enumerate(ranked)}
     year_rule = "--year" if time.year else "bundle" if hint else "file date"
-    return combine(results, order, time, year_rule)
+    return combine(results, order, time, year_rule, compact)
 
 
 def combine(
@@ -267,6 +276,7 @@ def combine(
     order: dict[str, int],
     time: TimeOptions,
     year_rule: str,
+    compact: bool = False,
 ) -> Ingested:
     """The parsed streams of a bundle on one clock, in one table, with a report per file.
 
@@ -297,10 +307,10 @@ def combine(
         return Ingested(events=empty_events(), files=files, skew=clocks.skew)
     placed = sorted(clocks.frames.items(), key=lambda entry: order[entry[0]])
     clocks.frames.clear()
-    return Ingested(events=_merge(placed), files=files, skew=clocks.skew)
+    return Ingested(events=_merge(placed, compact), files=files, skew=clocks.skew)
 
 
-def _merge(placed: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+def _merge(placed: list[tuple[str, pd.DataFrame]], compact: bool = False) -> pd.DataFrame:
     """Every file's events in one table, by time, then file order, then line: built a column at a
     time, each column taken from the files' frames (and dropped from them) in sorted order.
 
@@ -338,7 +348,8 @@ def _merge(placed: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
             columns[column] = concat_column(pieces).array.take(by_time)
             del pieces
     # Every column is new and already in its schema dtype: `conform` would only copy them.
-    return validate(pd.DataFrame({name: columns[name] for name in kept}, copy=False), kept)
+    merged = pd.DataFrame({name: columns[name] for name in kept}, copy=False)
+    return validate(merged, kept, compact)
 
 
 _NAT = np.iinfo(np.int64).min  # NaT as nanoseconds

@@ -9,6 +9,7 @@ to the other formats at the end, as the whole-file path offers them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import gzip
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from pandas.testing import assert_frame_equal
 from parsers.timestamps import TimeOptions
 from pipeline import inputs
 from pipeline.inputs import Source, read_source
+from pipeline.redact import redact_series
+from pipeline.report import build_context
 from pipeline.schema import COLUMNS, DRAFT_COLUMNS
 from pipeline.sources import Ingested, ingest
 
@@ -143,3 +146,24 @@ def test_the_draft_reads_only_the_columns_it_shows(in_root: None) -> None:
     assert "user_agent" in COLUMNS and "user_agent" not in narrow.events.columns
     assert_frame_equal(full.events[list(DRAFT_COLUMNS)], narrow.events)
     assert isinstance(narrow.events["ts"].dtype, pd.DatetimeTZDtype)
+
+
+@pytest.mark.parametrize("bundle", BUNDLES)
+def test_the_compact_table_gives_the_same_context(bundle: str, in_root: None) -> None:
+    """Text held as categories (what `draft` reads) changes no fact of the draft."""
+    when = dt.datetime(2024, 3, 14, tzinfo=dt.UTC)
+    paths = [Path("sample_logs") / bundle]
+    full = build_context(_read(paths), generated_at=when, tz="UTC")
+    compact = _read(paths, columns=DRAFT_COLUMNS, compact=True)
+    assert isinstance(compact.events["message"].dtype, pd.CategoricalDtype)
+    assert build_context(compact, generated_at=when, tz="UTC") == full
+
+
+def test_redacting_categories_merges_what_redacts_the_same() -> None:
+    texts = ["token=abc123secret", "token=zzz999secret", "GET /health", None]
+    plain = redact_series(pd.Series(texts, dtype="string[pyarrow]"))
+    compact = redact_series(pd.Series(texts, dtype="category"))
+    assert compact.astype(object).tolist() == plain.astype(object).tolist()
+    assert compact.iloc[0] == compact.iloc[1] != texts[0]
+    assert len(compact.cat.categories) == 2  # the two secrets became one category
+    assert list(compact.cat.categories) == sorted(compact.cat.categories)
