@@ -20,6 +20,7 @@ from pipeline.analysis import AnalysisOptions
 from pipeline.chart import ChartInput, render_chart
 from pipeline.check import template_name
 from pipeline.draftview import draft_view
+from pipeline.engine import make_engine
 from pipeline.errors import PostmortemError
 from pipeline.export import export_format, serialize
 from pipeline.fences import UpdateResult, update_draft
@@ -56,6 +57,8 @@ class DraftOptions:
     chart: str | None = "svg"  # "svg", "png", or None for no chart
     output_name: str | None = None  # the draft's file name: Markdown links its chart beside it
     services: Mapping[str, str] = field(default_factory=dict)  # log name -> team's name (config)
+    engine: str = "local"  # where the files are read and parsed: "local" or "dask"
+    scheduler: str | None = None  # --scheduler: a dask.distributed address; None: a LocalCluster
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ class ReadOptions:
     nginx_log_format: str | None = None
     tz_for: tuple[ZoneRule, ...] = ()
     host_for: tuple[HostRule, ...] = ()
+    engine: str = "local"
+    scheduler: str | None = None
 
 
 def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ingested:
@@ -265,6 +270,10 @@ def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ing
 
     A `--nginx-log-format` is compiled into a format that detection considers for this run only.
     A bad `--tz` is a usage error before any reading.
+
+    The engine (`--engine`, `--scheduler`) reads and parses the files and nothing else: a Dask
+    cluster started for the run is stopped when `ingest` returns, before the analysis, which
+    runs here on the combined (small) result.
     """
     if options.tz is not None:
         resolve_zone(options.tz)
@@ -272,9 +281,13 @@ def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ing
         tz=options.tz, year=options.year, tz_for=options.tz_for, host_for=options.host_for
     )
     custom = [compile_log_format(options.nginx_log_format)] if options.nginx_log_format else []
-    with extra_formats(custom):
+    with extra_formats(custom), make_engine(options.engine, options.scheduler) as engine:
         return ingest(
-            paths, time, format_for=options.format_for, nginx_log_format=options.nginx_log_format
+            paths,
+            time,
+            format_for=options.format_for,
+            nginx_log_format=options.nginx_log_format,
+            engine=engine,
         )
 
 

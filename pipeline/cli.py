@@ -74,6 +74,22 @@ HostForOption = Annotated[
         help="Host that wrote the files matching GLOB, for zone inference (repeatable).",
     ),
 ]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        metavar="local|dask",
+        help="Where files are read and parsed: local (this process) or dask (one task per file"
+        " on a Dask cluster; pip install 'postmortem[dask]').",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS",
+        help="With --engine dask: the dask.distributed scheduler to use (tcp://host:8786);"
+        " by default a local cluster with one worker per core is started and stopped.",
+    ),
+]
 YearOption = Annotated[
     int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
 ]
@@ -136,6 +152,8 @@ def draft(
     ] = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
     bucket: Annotated[
         str | None,
         typer.Option(help="Bucket width of the series (30s, 1min, 5min); adapts to the span."),
@@ -234,6 +252,8 @@ def draft(
             services=config.services,
             chart=None if no_chart else chart.value,
             output_name=output.name if output is not None else None,
+            engine=engine,
+            scheduler=scheduler,
         )
         with _progress("Reading and analysing the logs"):
             result = api.draft(paths, options)
@@ -328,6 +348,8 @@ def events(
     year: YearOption = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Write the normalised events of PATHS with Elastic Common Schema field names."""
     if output.exists() and not force:
@@ -340,6 +362,8 @@ def events(
             year=year,
             format_for=api.format_rules(format_for, nginx_log_format),
             nginx_log_format=nginx_log_format,
+            engine=engine,
+            scheduler=scheduler,
         )
         exported = api.export_events(paths, output, options)
     except PostmortemError as error:
@@ -370,6 +394,8 @@ def inspect(
     year: YearOption = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of text.")
     ] = False,
@@ -384,6 +410,8 @@ def inspect(
             year=year,
             format_for=api.format_rules(format_for, nginx_log_format),
             nginx_log_format=nginx_log_format,
+            engine=engine,
+            scheduler=scheduler,
         )
         ingested = api.inspect(paths, options)
     except PostmortemError as error:

@@ -94,7 +94,8 @@ def find_sources(paths: Sequence[Path]) -> list[Source | Skipped]:
         elif path is None:
             out.append(Source(name, None, _read_stdin()))
         else:
-            out.append(Source(name, path))
+            # Absolute: the source may be read in another working directory (a Dask worker).
+            out.append(Source(name, path.absolute()))
     return out
 
 
