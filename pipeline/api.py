@@ -90,12 +90,12 @@ def generated_at(value: str | None) -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
+def draft(paths: Sequence[Path | str], options: DraftOptions) -> Draft:
     """Read the logs under `paths` and render the postmortem draft."""
     return render_context(draft_context(paths, options), options)
 
 
-def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
+def draft_context(paths: Sequence[Path | str], options: DraftOptions) -> dict:
     """The redacted context of the logs under `paths` (what every output is made from)."""
     ingested = read_logs(paths, options)
     if not ingested.files:
@@ -265,7 +265,7 @@ class ReadOptions:
     scheduler: str | None = None
 
 
-def read_logs(paths: Sequence[Path], options: DraftOptions | ReadOptions) -> Ingested:
+def read_logs(paths: Sequence[Path | str], options: DraftOptions | ReadOptions) -> Ingested:
     """Ingest `paths` with the time and format choices every command shares.
 
     A `--nginx-log-format` is compiled into a format that detection considers for this run only.
@@ -318,7 +318,7 @@ class Exported:
     files: list[FileQuality]
 
 
-def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> Exported:
+def export_events(paths: Sequence[Path | str], output: Path, options: ReadOptions) -> Exported:
     """The normalised events of `paths`, serialised in the format `output`'s suffix names."""
     kind = export_format(output)  # a bad suffix is a usage error before any reading
     ingested = read_logs(paths, options)
@@ -326,6 +326,6 @@ def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> 
     return Exported(serialize(ingested.events, kind, zones), len(ingested.events), ingested.files)
 
 
-def inspect(paths: Sequence[Path], options: ReadOptions) -> Ingested:
+def inspect(paths: Sequence[Path | str], options: ReadOptions) -> Ingested:
     """How each file under `paths` reads: format, line accounting, time range, zone and why."""
     return read_logs(paths, options)

@@ -125,7 +125,12 @@ def main(
 
 @app.command()
 def draft(
-    paths: Annotated[list[Path], typer.Argument(help="Log files or folders (read recursively).")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Log files or folders (read recursively), or URLs (s3://, gs://, file://)."
+        ),
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Where to write the draft; stdout when omitted."),
@@ -333,7 +338,8 @@ def _summary(context: dict, output: Path | None) -> str:
 @app.command()
 def events(
     paths: Annotated[
-        list[Path], typer.Argument(help="Log files, folders, globs, archives, or - for stdin.")
+        list[str],
+        typer.Argument(help="Log files, folders, globs, archives, URLs, or - for stdin."),
     ],
     output: Annotated[
         Path,
@@ -386,7 +392,8 @@ def events(
 @app.command()
 def inspect(
     paths: Annotated[
-        list[Path], typer.Argument(help="Log files, folders, globs, archives, or - for stdin.")
+        list[str],
+        typer.Argument(help="Log files, folders, globs, archives, URLs, or - for stdin."),
     ],
     tz: TzOption = None,
     tz_for: TzForOption = None,
