@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pipeline import __version__, api, quality
 from pipeline.catalog import builtin_templates
@@ -31,7 +32,8 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def _fail(error: Exception) -> typer.Exit:
-    err_console.print(f"[red]error:[/] {error}", markup=True, soft_wrap=True)
+    # Escaped: a message may hold brackets (`postmortem[dask]`, a glob) that are not markup.
+    err_console.print(f"[red]error:[/] {escape(str(error))}", markup=True, soft_wrap=True)
     return typer.Exit(1)
 
 

@@ -91,6 +91,9 @@ class DaskEngine:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # No dashboard; the scheduler's small HTTP server on any free port, so that two runs
+                # (or a cluster already on 8787) do not print a "port in use" warning.
+                scheduler_kwargs={"dashboard_address": ":0"},
                 # A failed task is raised here as itself; the workers' own "Compute Failed"
                 # log lines would turn a one-line error into a screenful.
                 silence_logs=logging.CRITICAL,
