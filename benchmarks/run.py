@@ -10,7 +10,11 @@ worker processes (the kernel's number is a maximum over processes, not a sum).
 When `lnav` is on PATH, `lnav -n -c ';SELECT count(*) FROM access_log' FILES` runs on the same
 files in the same run; the issue's target is our wall time <= 0.5 x lnav's on the 1M nginx file.
 
-    python benchmarks/run.py [--quick] [--repeat N] [--data DIR] [--json FILE] [--no-lnav]
+    python benchmarks/run.py [--quick | --lines N] [--repeat N] [--data DIR] [--json FILE]
+                             [--no-lnav] [--dask [--only-mixed]]
+
+`--dask` also times `postmortem draft --engine dask` on the multi-file case, on a LocalCluster of
+1 and of 2 workers (`POSTMORTEM_DASK_WORKERS`); it needs `pip install 'postmortem[dask]'`.
 
 Data that is missing (or was made with another line count) is generated first (generate.py).
 """
@@ -39,6 +43,7 @@ from pathlib import Path
 
 from generate import DEFAULT_OUT, FILES, MANIFEST, generate
 
+DASK_WORKERS = (1, 2)  # LocalCluster sizes timed by --dask
 QUICK_LINES = 100_000
 FULL_LINES = 1_000_000
 LNAV_QUERY = ";SELECT count(*) FROM access_log"
@@ -183,18 +188,23 @@ def ensure_data(directory: Path, lines: int) -> None:
     generate(directory, lines)
 
 
-def cases(data: Path, quick: bool) -> list[Case]:
-    lines = QUICK_LINES if quick else FULL_LINES
-    directory = data / "quick" if quick else data
+def cases(data: Path, quick: bool, lines: int | None = None) -> list[Case]:
+    lines = lines or (QUICK_LINES if quick else FULL_LINES)
+    directory = {FULL_LINES: data, QUICK_LINES: data / "quick"}.get(lines, data / f"lines-{lines}")
     ensure_data(directory, lines)
     nginx = directory / FILES["nginx"]
     bundle = tuple(directory / FILES[kind] for kind in ("nginx", "syslog", "app"))
-    label = "100k" if quick else "1M"
-    mixed = "300k" if quick else "3M"
     return [
-        Case(f"nginx {label}", (nginx,), lines),
-        Case(f"mixed {mixed}", bundle, 3 * lines),
+        Case(f"nginx {_count(lines)}", (nginx,), lines),
+        Case(f"mixed {_count(3 * lines)}", bundle, 3 * lines),
     ]
+
+
+def _count(lines: int) -> str:
+    """300000 -> 300k, 3000000 -> 3M: the case names of the README's tables."""
+    if lines % 1_000_000 == 0:
+        return f"{lines // 1_000_000}M"
+    return f"{lines // 1000}k" if lines % 1000 == 0 else str(lines)
 
 
 def warm(case: Case) -> None:
@@ -233,11 +243,19 @@ def bench_case(case: Case, args: argparse.Namespace, scratch: Path) -> list[Resu
     use_events = has_command(binary, "events", args.child_env)
     if not use_events:
         events.note = "skipped: `postmortem events` does not exist yet"
+    # `--engine dask` on a LocalCluster of 1 and 2 workers: multi-file cases only (one file is
+    # one task, so a single file cannot spread).
+    workers = DASK_WORKERS if args.dask and len(case.files) > 1 else ()
+    on_dask = {n: Result(case.name, f"draft dask-{n}", case.lines, case.megabytes) for n in workers}
     for attempt in range(args.repeat):
         out = scratch / f"draft-{attempt}.md"
         draft.runs.append(
             measure([binary, "draft", *files, "-o", str(out), "--force"], env=args.child_env)
         )
+        for count, result in on_dask.items():
+            env = {**(args.child_env or os.environ), "POSTMORTEM_DASK_WORKERS": str(count)}
+            argv = [binary, "draft", *files, "-o", str(out), "--force", "--engine", "dask"]
+            result.runs.append(measure(argv, env=env))
         if use_lnav:
             counted = scratch / "lnav.out"
             lnav.runs.append(measure(["lnav", "-n", "-c", LNAV_QUERY, *files], counted))
@@ -252,7 +270,12 @@ def bench_case(case: Case, args: argparse.Namespace, scratch: Path) -> list[Resu
     draft.note = said[0] if said and draft.ok else ""
     if not use_lnav:
         lnav.note = "skipped: lnav is not on PATH" if not args.no_lnav else "skipped: --no-lnav"
-    return [draft, lnav, events]
+    for result in on_dask.values():
+        said = [
+            line for line in result.runs[-1].stderr_tail.splitlines() if line.startswith("Read ")
+        ]
+        result.note = said[0] if said and result.ok else ""
+    return [draft, *on_dask.values(), lnav, events]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,6 +401,7 @@ def ratios(results: list[Result]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Time `postmortem` end to end on generated logs.")
     parser.add_argument("--quick", action="store_true", help="100k-line cases instead of 1M")
+    parser.add_argument("--lines", type=int, help="lines per generated file (default 1M)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per command (median wall)")
     parser.add_argument("--data", type=Path, default=DEFAULT_OUT, help="generated data directory")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
@@ -385,6 +409,12 @@ def main() -> None:
     parser.add_argument(
         "--rev", help="measure this commit (a clean export) instead of the work tree as it is"
     )
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="also time --engine dask with 1 and 2 workers on the multi-file case",
+    )
+    parser.add_argument("--only-mixed", action="store_true", help="run the multi-file case only")
     args = parser.parse_args()
 
     env = environment(args.rev)
@@ -398,7 +428,9 @@ def main() -> None:
             for _ in range(max(args.repeat, 3))
         ]
         results: list[Result] = [startup]
-        for case in cases(args.data, args.quick):
+        for case in cases(args.data, args.quick, args.lines):
+            if args.only_mixed and len(case.files) == 1:
+                continue
             print(f"running {case.name} ({case.megabytes:.0f} MB) ...", flush=True)
             results.extend(bench_case(case, args, Path(scratch)))
     print()

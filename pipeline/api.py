@@ -20,6 +20,7 @@ from pipeline.analysis import AnalysisOptions
 from pipeline.chart import ChartInput, render_chart
 from pipeline.check import template_name
 from pipeline.draftview import draft_view
+from pipeline.engine import make_engine
 from pipeline.errors import PostmortemError
 from pipeline.export import export_format, serialize
 from pipeline.fences import UpdateResult, update_draft
@@ -57,6 +58,8 @@ class DraftOptions:
     chart: str | None = "svg"  # "svg", "png", or None for no chart
     output_name: str | None = None  # the draft's file name: Markdown links its chart beside it
     services: Mapping[str, str] = field(default_factory=dict)  # log name -> team's name (config)
+    engine: str = "local"  # where the files are read and parsed: "local" or "dask"
+    scheduler: str | None = None  # --scheduler: a dask.distributed address; None: a LocalCluster
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,12 @@ def generated_at(value: str | None) -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def draft(paths: Sequence[Path], options: DraftOptions) -> Draft:
+def draft(paths: Sequence[Path | str], options: DraftOptions) -> Draft:
     """Read the logs under `paths` and render the postmortem draft."""
     return render_context(draft_context(paths, options), options)
 
 
-def draft_context(paths: Sequence[Path], options: DraftOptions) -> dict:
+def draft_context(paths: Sequence[Path | str], options: DraftOptions) -> dict:
     """The redacted context of the logs under `paths` (what every output is made from)."""
     ingested = read_logs(paths, options, columns=DRAFT_COLUMNS, compact=True)
     if not ingested.files:
@@ -262,10 +265,12 @@ class ReadOptions:
     nginx_log_format: str | None = None
     tz_for: tuple[ZoneRule, ...] = ()
     host_for: tuple[HostRule, ...] = ()
+    engine: str = "local"
+    scheduler: str | None = None
 
 
 def read_logs(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     options: DraftOptions | ReadOptions,
     columns: Sequence[str] | None = None,
     compact: bool = False,
@@ -276,6 +281,10 @@ def read_logs(
     A bad `--tz` is a usage error before any reading. `columns` keeps only those columns of
     the events (all of them by default, as `postmortem events` exports them), and `compact`
     holds their text as categories (`pipeline.schema.CATEGORICAL_TEXT`).
+
+    The engine (`--engine`, `--scheduler`) reads and parses the files and nothing else: a Dask
+    cluster started for the run is stopped when `ingest` returns, before the analysis, which
+    runs here on the combined result.
     """
     if options.tz is not None:
         resolve_zone(options.tz)
@@ -283,7 +292,7 @@ def read_logs(
         tz=options.tz, year=options.year, tz_for=options.tz_for, host_for=options.host_for
     )
     custom = [compile_log_format(options.nginx_log_format)] if options.nginx_log_format else []
-    with extra_formats(custom):
+    with extra_formats(custom), make_engine(options.engine, options.scheduler) as engine:
         return ingest(
             paths,
             time,
@@ -291,6 +300,7 @@ def read_logs(
             nginx_log_format=options.nginx_log_format,
             columns=columns,
             compact=compact,
+            engine=engine,
         )
 
 
@@ -321,7 +331,7 @@ class Exported:
     files: list[FileQuality]
 
 
-def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> Exported:
+def export_events(paths: Sequence[Path | str], output: Path, options: ReadOptions) -> Exported:
     """The normalised events of `paths`, serialised in the format `output`'s suffix names."""
     kind = export_format(output)  # a bad suffix is a usage error before any reading
     ingested = read_logs(paths, options)
@@ -329,6 +339,6 @@ def export_events(paths: Sequence[Path], output: Path, options: ReadOptions) -> 
     return Exported(serialize(ingested.events, kind, zones), len(ingested.events), ingested.files)
 
 
-def inspect(paths: Sequence[Path], options: ReadOptions) -> Ingested:
+def inspect(paths: Sequence[Path | str], options: ReadOptions) -> Ingested:
     """How each file under `paths` reads: format, line accounting, time range, zone and why."""
     return read_logs(paths, options, columns=DRAFT_COLUMNS, compact=True)  # counts are shown

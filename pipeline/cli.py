@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pipeline import __version__, api, quality
 from pipeline.catalog import builtin_templates
@@ -31,7 +32,8 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def _fail(error: Exception) -> typer.Exit:
-    err_console.print(f"[red]error:[/] {error}", markup=True, soft_wrap=True)
+    # Escaped: a message may hold brackets (`postmortem[dask]`, a glob) that are not markup.
+    err_console.print(f"[red]error:[/] {escape(str(error))}", markup=True, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -74,6 +76,22 @@ HostForOption = Annotated[
         help="Host that wrote the files matching GLOB, for zone inference (repeatable).",
     ),
 ]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        metavar="local|dask",
+        help="Where files are read and parsed: local (this process) or dask (one task per file"
+        " on a Dask cluster; pip install 'postmortem[dask]').",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS",
+        help="With --engine dask: the dask.distributed scheduler to use (tcp://host:8786);"
+        " by default a local cluster with one worker per core is started and stopped.",
+    ),
+]
 YearOption = Annotated[
     int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
 ]
@@ -109,7 +127,12 @@ def main(
 
 @app.command()
 def draft(
-    paths: Annotated[list[Path], typer.Argument(help="Log files or folders (read recursively).")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Log files or folders (read recursively), or URLs (s3://, gs://, file://)."
+        ),
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Where to write the draft; stdout when omitted."),
@@ -136,6 +159,8 @@ def draft(
     ] = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
     bucket: Annotated[
         str | None,
         typer.Option(help="Bucket width of the series (30s, 1min, 5min); adapts to the span."),
@@ -234,6 +259,8 @@ def draft(
             services=config.services,
             chart=None if no_chart else chart.value,
             output_name=output.name if output is not None else None,
+            engine=engine,
+            scheduler=scheduler,
         )
         with _progress("Reading and analysing the logs"):
             result = api.draft(paths, options)
@@ -313,7 +340,8 @@ def _summary(context: dict, output: Path | None) -> str:
 @app.command()
 def events(
     paths: Annotated[
-        list[Path], typer.Argument(help="Log files, folders, globs, archives, or - for stdin.")
+        list[str],
+        typer.Argument(help="Log files, folders, globs, archives, URLs, or - for stdin."),
     ],
     output: Annotated[
         Path,
@@ -328,6 +356,8 @@ def events(
     year: YearOption = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Write the normalised events of PATHS with Elastic Common Schema field names."""
     if output.exists() and not force:
@@ -340,6 +370,8 @@ def events(
             year=year,
             format_for=api.format_rules(format_for, nginx_log_format),
             nginx_log_format=nginx_log_format,
+            engine=engine,
+            scheduler=scheduler,
         )
         exported = api.export_events(paths, output, options)
     except PostmortemError as error:
@@ -362,7 +394,8 @@ def events(
 @app.command()
 def inspect(
     paths: Annotated[
-        list[Path], typer.Argument(help="Log files, folders, globs, archives, or - for stdin.")
+        list[str],
+        typer.Argument(help="Log files, folders, globs, archives, URLs, or - for stdin."),
     ],
     tz: TzOption = None,
     tz_for: TzForOption = None,
@@ -370,6 +403,8 @@ def inspect(
     year: YearOption = None,
     format_for: FormatForOption = None,
     nginx_log_format: NginxLogFormatOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of text.")
     ] = False,
@@ -384,6 +419,8 @@ def inspect(
             year=year,
             format_for=api.format_rules(format_for, nginx_log_format),
             nginx_log_format=nginx_log_format,
+            engine=engine,
+            scheduler=scheduler,
         )
         ingested = api.inspect(paths, options)
     except PostmortemError as error:

@@ -3,15 +3,34 @@
 Reading and parsing a source is a pure function of the source and a plan
 (`pipeline.sources.parse_source`), so an engine only has to map it over the sources and hand
 the results back in order. Everything after that (zones, merge, analysis) runs in the caller.
+
+`--engine dask` maps the same function as Dask tasks, one per source, on a `LocalCluster`
+started for the run or on an existing cluster (`--scheduler ADDRESS`). Dask is an optional
+extra: it is imported only when that engine is asked for, so `import pipeline.engine` (and
+every run with the default engine) never pays for it or needs it.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from contextlib import AbstractContextManager, nullcontext
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pipeline.errors import PostmortemError
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+ENGINES = ("local", "dask")
+CONNECT_TIMEOUT_S = 10  # a scheduler that does not answer in this long is not there
+WORKERS_ENV = "POSTMORTEM_DASK_WORKERS"  # LocalCluster size; default: one worker per core
+MISSING_DASK = "--engine dask needs Dask: pip install 'postmortem[dask]'"
 
 
 class Engine(Protocol):
@@ -26,3 +45,122 @@ class LocalEngine:
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return [function(item) for item in items]
+
+
+def make_engine(name: str, scheduler: str | None = None) -> AbstractContextManager[Engine]:
+    """The engine called `name`, as a context manager: the one place the API chooses one.
+
+    A context manager because a Dask engine owns a cluster (or a connection to one) that must be
+    let go once the sources are read, before the analysis: the workers' memory is not needed for
+    it. `--scheduler` is only meaningful for Dask; with another engine it is a usage error
+    rather than silently ignored or silently switching engines.
+    """
+    if name not in ENGINES:
+        raise PostmortemError(f"--engine must be one of {', '.join(ENGINES)}: {name!r}")
+    if name == "local":
+        if scheduler is not None:
+            raise PostmortemError("--scheduler ADDRESS needs --engine dask")
+        return nullcontext(LocalEngine())
+    return DaskEngine(scheduler)
+
+
+class DaskEngine:
+    """Each item a Dask task (`pure=False`: every source is read, none is deduplicated by key),
+    results gathered in the order of the items.
+
+    Without `scheduler` it starts a `LocalCluster` sized to the machine: one single-threaded
+    worker process per core, because parsing holds the GIL and threads would not add up. With
+    an address it connects to that cluster and, on exit, closes only its own client: the
+    cluster belongs to whoever started it.
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
+        self.scheduler = scheduler
+        self.workers = workers
+        self._client: Client | None = None
+        self._cluster: LocalCluster | None = None
+
+    def __enter__(self) -> DaskEngine:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise PostmortemError(MISSING_DASK) from None
+        if self.scheduler is None:
+            self._cluster = LocalCluster(
+                n_workers=self.workers or local_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                # No dashboard; the scheduler's small HTTP server on any free port, so that two runs
+                # (or a cluster already on 8787) do not print a "port in use" warning.
+                scheduler_kwargs={"dashboard_address": ":0"},
+                # A failed task is raised here as itself; the workers' own "Compute Failed"
+                # log lines would turn a one-line error into a screenful.
+                silence_logs=logging.CRITICAL,
+                # One task holds one whole file's text and events: the default split of the
+                # machine's memory between workers would have the nanny kill a worker on a file
+                # the local engine reads fine. The machine is the limit, as for that engine.
+                memory_limit=0,
+            )
+            try:
+                self._client = Client(self._cluster, set_as_default=False)
+            except BaseException:
+                self._cluster.close()
+                raise
+            return self
+        try:
+            self._client = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, ValueError, TypeError) as error:
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise PostmortemError(
+                f"cannot reach the Dask scheduler at {self.scheduler}: {reason}"
+            ) from None
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if self._client is not None:
+                self._client.close()
+        finally:
+            self._client = None
+            if self._cluster is not None:
+                self._cluster.close()
+                self._cluster = None
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            raise RuntimeError("DaskEngine is used outside its `with` block")
+        return self._client
+
+    def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """One task per item; a task's exception is raised here as itself (`gather` re-raises
+        it), so a `PostmortemError` in a worker is the same one-line error as in this process."""
+        if not items:
+            return []
+        futures: list[Any] = self.client.map(function, list(items), pure=False)
+        try:
+            return list(self.client.gather(futures))
+        finally:
+            for future in futures:
+                future.release()
+
+
+def local_workers() -> int:
+    """Workers of a `LocalCluster`: `POSTMORTEM_DASK_WORKERS` if set (benchmarks compare 1 and
+    2 on one machine), else one per core."""
+    value = os.environ.get(WORKERS_ENV)
+    if value:
+        try:
+            count = int(value)
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise PostmortemError(f"{WORKERS_ENV} must be a positive integer: {value!r}")
+        return count
+    return os.cpu_count() or 1

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.errors import PostmortemError
+from pipeline.remote import find_remote, is_url, read_remote, unreadable  # fsspec: lazily
 
 BINARY_PROBE = 8192  # bytes inspected for NULs to call a file binary
 _NEWLINE = ord("\n")
@@ -95,23 +96,29 @@ class Source:
     """
 
     name: str
-    path: Path | None  # None: stdin, whose bytes are in `data`
+    path: Path | None  # None: stdin (bytes in `data`) or a URL
     data: bytes | None = None
+    url: str | None = None  # `s3://...`: read through fsspec where the task runs
 
 
-def find_sources(paths: Sequence[Path]) -> list[Source | Skipped]:
+def find_sources(paths: Sequence[Path | str]) -> list[Source | Skipped]:
     """Every file under `paths` to read, or why it is skipped; stdin is read here, once.
 
     Missing paths are an error before any work is done: a typo should not produce a draft.
+    A URL (`s3://...`, given as a str: `Path` would fold its `//`) is listed by
+    `pipeline.remote`.
     """
     out: list[Source | Skipped] = []
     for name, path, reason in _expand(paths):
         if reason is not None:
             out.append(Skipped(name, reason))
+        elif isinstance(path, str):
+            out.extend(find_remote(path))
         elif path is None:
             out.append(Source(name, None, _read_stdin()))
         else:
-            out.append(Source(name, path))
+            # Absolute: the source may be read in another working directory (a Dask worker).
+            out.append(Source(name, path.absolute()))
     return out
 
 
@@ -119,8 +126,15 @@ def read_source(source: Source) -> list[Input | Skipped]:
     """The log streams of one source: itself, or the members of an archive.
 
     A plain or singly compressed file larger than `BLOCK_BYTES` of text comes back as one
-    `Input` whose `rest` reads the blocks after the first; everything else is read whole.
+    `Input` whose `rest` reads the blocks after the first; everything else (and a URL) is read
+    whole.
     """
+    if source.url is not None:
+        try:
+            raw, mtime = read_remote(source.url)
+        except OSError as error:
+            return [Skipped(source.name, unreadable(error))]
+        return _unpack(source.name, raw, mtime, 0)
     if source.path is None:
         return _unpack(source.name, source.data or b"", None, 0)
     try:
@@ -316,15 +330,18 @@ def decode(raw: bytes) -> tuple[str, int]:
     return text, max(invalid, 0)
 
 
-def _expand(paths: Sequence[Path]) -> Iterator[tuple[str, Path | None, str | None]]:
-    """(name, path or None for stdin, reason it is skipped or None) for every file to read."""
+def _expand(paths: Sequence[Path | str]) -> Iterator[tuple[str, Path | str | None, str | None]]:
+    """(name, path or None for stdin or the URL itself, reason it is skipped or None) for every
+    file to read."""
     seen: dict[tuple[int, int], str] = {}
     for given in paths:
         text = str(given)
         if text == "-":
             yield STDIN_NAME, None, None
+        elif is_url(text):
+            yield text, text, None
         elif os.path.lexists(given):
-            yield from _expand_existing(given, seen)
+            yield from _expand_existing(Path(given), seen)
         elif glob.has_magic(text):
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:

@@ -211,7 +211,7 @@ def _parse_input(
 
 
 def ingest(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     time: TimeOptions | None = None,
     *,
     format_for: Sequence[FormatRule] = (),
