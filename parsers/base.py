@@ -12,7 +12,6 @@ timestamps, severity and the line accounting (`events` + `continuation` + `unpar
 
 from __future__ import annotations
 
-import ctypes
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.timestamps import TimeOptions, parse_times, parse_timestamps
+from pipeline.memory import release_memory
 from pipeline.schema import SEVERITY_LEVELS, STRING, conform
 
 # A parse function: a batch of event-start lines in, a frame indexed by the positions (in the
@@ -184,9 +184,9 @@ def parse_lines(
     starts = ~blank if fmt.parse_is_sniff and not fmt.multiline else fmt.matches(array) & ~blank
     start_pos = np.flatnonzero(starts)
 
-    _release_arrow_memory()  # detection's copies of the lines
+    release_memory()  # detection's copies of the lines
     parsed = fmt.parse(_subset(array, start_pos)) if len(start_pos) else None
-    _release_arrow_memory()  # the parser's intermediates (a JSON batch's whole table)
+    release_memory()  # the parser's intermediates (a JSON batch's whole table)
     parsed_pos = (
         start_pos[parsed.index.to_numpy(dtype=np.int64)] if parsed is not None else start_pos[:0]
     )
@@ -225,31 +225,6 @@ def parse_lines(
         unparsed_line_nos=(unparsed_pos + first_line_no).tolist(),
         unparsed_examples=examples,
     )
-
-
-def _release_arrow_memory() -> None:
-    """Hand the pages of freed arrow buffers back to the system.
-
-    Arrow's allocator keeps them for arrow's own next buffers, but the parsers and the time
-    parsing allocate numpy arrays and Python objects, which cannot use them: at a million JSON
-    lines, hundreds of MB of a batch's freed JSON table sat under the time parsing's peak.
-    glibc's malloc keeps freed pages too (pandas' and numpy's): at 10M access-log lines it
-    held 900 MB that nothing used any more, under every later step's peak.
-    """
-    pa.default_memory_pool().release_unused()
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, where the C library is glibc (not musl, macOS or Windows)."""
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_MALLOC_TRIM = _malloc_trim()
 
 
 def _subset(array: pa.Array, positions: np.ndarray) -> pa.Array:

@@ -36,6 +36,7 @@ from parsers.base import (
     registered,
 )
 from parsers.timestamps import TimeOptions
+from pipeline.memory import release_memory
 from pipeline.schema import concat_column, conform, empty_events
 
 ANSI = r"\x1b\[[0-9;?]*[A-Za-z]"
@@ -197,6 +198,7 @@ def _concat_blocks(pieces: list[pd.DataFrame]) -> pd.DataFrame:
     columns = {}
     for name in list(pieces[0].columns):
         columns[name] = concat_column([piece.pop(name) for piece in pieces])
+        release_memory()
     pieces.clear()
     return pd.DataFrame(columns, copy=False)
 

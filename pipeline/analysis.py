@@ -14,6 +14,7 @@ import pandas as pd
 from pipeline.candidates import Candidate, rank_candidates
 from pipeline.impact import Impact, measure_impact
 from pipeline.keyevents import derived_events, find_key_events
+from pipeline.memory import release_memory
 from pipeline.series import bucket_width, build_series
 from pipeline.signatures import signature_of, signature_stats
 from pipeline.timeline import build_timeline
@@ -47,7 +48,9 @@ class Findings:
 
 
 def bound(events: pd.DataFrame, since: pd.Timestamp | None, until: pd.Timestamp | None):
-    """Events in [since, until)."""
+    """Events in [since, until) (all of them, not a copy, without bounds)."""
+    if since is None and until is None:
+        return events
     keep = pd.Series(True, index=events.index)
     if since is not None:
         keep &= events["ts"] >= since
@@ -62,6 +65,7 @@ def analyse(events: pd.DataFrame, options: AnalysisOptions | None = None) -> Fin
     span = events["ts"].max() - events["ts"].min() if not events.empty else pd.Timedelta(0)
     width = options.bucket or bucket_width(span)
     series = build_series(events, width)
+    release_memory()  # each stage's peak must not stand on the last one's freed memory
     if options.window is not None:
         detection = window_from_range(events, series, *options.window)
     else:
@@ -70,7 +74,9 @@ def analyse(events: pd.DataFrame, options: AnalysisOptions | None = None) -> Fin
     start, end = (window.start, window.end) if window else (None, None)
 
     signatures = signature_of(events["message"])
+    release_memory()
     stats = signature_stats(events, signatures, start, end)
+    release_memory()
     keys = find_key_events(events)
     candidates: list[Candidate] = []
     if window is not None:

@@ -128,7 +128,7 @@ def rename_services(events: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFr
 
     Several log names may map to one team name, so the categories are rebuilt, not renamed.
     """
-    renamed = events.copy()
+    renamed = events.copy(deep=False)  # only `service` is replaced
     service = renamed["service"].astype(object)
     renamed["service"] = service.where(~service.isin(list(names)), service.map(names)).astype(
         "category"
@@ -139,7 +139,7 @@ def rename_services(events: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFr
 def _redact_events(events: pd.DataFrame, ips: bool) -> pd.DataFrame:
     if events.empty:
         return events
-    clean = events.copy()
+    clean = events.copy(deep=False)  # the redacted columns are replaced, the others shared
     for column in REDACTED_COLUMNS:
         if column in clean:
             redacted = redact_series(clean[column], ips=ips)

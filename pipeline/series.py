@@ -147,25 +147,29 @@ def build_series(events: pd.DataFrame, width: pd.Timedelta | None = None) -> pd.
     if width is None:
         width = bucket_width(_span(events))
     index = bucket_index(events, width)
-    bucket = events["ts"].dt.floor(width)
     requests = is_request(events)
     status = events["status"]
-    counts = pd.DataFrame(
-        {
-            "events": np.ones(len(events), dtype=np.int64),
-            "requests": requests.to_numpy(dtype=np.int64),
-            "status_4xx": ((status >= 400) & (status < 500)).fillna(False).to_numpy(dtype=np.int64),
-            "status_5xx": is_failed_request(events).to_numpy(dtype=np.int64),
-            "errors": is_error(events).to_numpy(dtype=np.int64),
-            "bytes": events["bytes"].where(requests).fillna(0).to_numpy(dtype=np.int64),
-        }
-    )
-    # Group on the naive UTC values: a tz-aware `to_numpy()` makes one object per event.
-    keys = pd.DatetimeIndex(bucket.to_numpy(dtype="datetime64[ns]")).tz_localize("UTC")
-    sums = counts.groupby(keys, sort=True).sum().reindex(index, fill_value=0)
+    # Each event's bucket as its position in `index`, and the counts summed per position with
+    # `bincount`: a frame of six int64 columns per event, grouped, was 900 MB at 10M events.
+    ns = events["ts"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    timed = ns != np.iinfo(np.int64).min  # NaT: in no bucket, as `groupby` drops it
+    step = width.value
+    position = ns[timed] // step - (index[0].value // step if len(index) else 0)
+    columns = {
+        "events": None,
+        "requests": requests,
+        "status_4xx": (status >= 400) & (status < 500),
+        "status_5xx": is_failed_request(events),
+        "errors": is_error(events),
+        "bytes": events["bytes"].where(requests),
+    }
     out = pd.DataFrame(index=index)
-    for name in ("events", "requests", "status_4xx", "status_5xx", "errors", "bytes"):
-        out[name] = sums[name].astype(pd.Int64Dtype()) if len(sums) else pd.array([], "Int64")
+    for name, values in columns.items():
+        weights = None
+        if values is not None:
+            weights = values.to_numpy(dtype=np.float64, na_value=0.0)[timed]
+        sums = np.bincount(position, weights=weights, minlength=len(index))[: len(index)]
+        out[name] = pd.array(np.rint(sums).astype(np.int64), dtype=pd.Int64Dtype())
     served = out["requests"].where(out["requests"] > 0)
     out["ratio_4xx"] = (out["status_4xx"] / served).astype(pd.Float64Dtype())
     out["ratio_5xx"] = (out["status_5xx"] / served).astype(pd.Float64Dtype())

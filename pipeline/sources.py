@@ -36,6 +36,7 @@ from pipeline.inputs import (
     read_source,
     rotation_key,
 )
+from pipeline.memory import release_memory
 from pipeline.schema import (
     CATEGORY,
     COLUMNS,
@@ -307,7 +308,10 @@ def combine(
         return Ingested(events=empty_events(), files=files, skew=clocks.skew)
     placed = sorted(clocks.frames.items(), key=lambda entry: order[entry[0]])
     clocks.frames.clear()
-    return Ingested(events=_merge(placed, compact), files=files, skew=clocks.skew)
+    events = _merge(placed, compact)
+    del placed
+    release_memory()  # what parsing freed is not held under the analysis' peak
+    return Ingested(events=events, files=files, skew=clocks.skew)
 
 
 def _merge(placed: list[tuple[str, pd.DataFrame]], compact: bool = False) -> pd.DataFrame:
@@ -347,6 +351,7 @@ def _merge(placed: list[tuple[str, pd.DataFrame]], compact: bool = False) -> pd.
             pieces = [frame.pop(column) for _, frame in frames]  # freed column by column
             columns[column] = concat_column(pieces).array.take(by_time)
             del pieces
+            release_memory()
     # Every column is new and already in its schema dtype: `conform` would only copy them.
     merged = pd.DataFrame({name: columns[name] for name in kept}, copy=False)
     return validate(merged, kept, compact)

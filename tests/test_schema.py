@@ -42,3 +42,20 @@ def test_validate_rejects_an_unordered_severity():
     events["severity"] = events["severity"].astype(pd.CategoricalDtype(list(SEVERITY_LEVELS)))
     with pytest.raises(SchemaError, match="'severity'"):
         validate(events)
+
+
+def test_concat_column_of_text_categories_is_what_pandas_gives() -> None:
+    """The arrow path (union of used categories, sorted, codes mapped) against pandas' own."""
+    from pipeline.schema import concat_column
+
+    def piece(values: list) -> pd.Series:
+        return pd.Series(values, dtype="string[pyarrow]").astype("category")
+
+    pieces = [piece(["b", None, "é", "b"]), piece(["a", "Z", None]), piece([None, None])]
+    pieces[1] = pieces[1].cat.add_categories(["unused"])  # not used: not in the union
+    joined = concat_column(pieces)
+    expected = pd.concat([p.astype(object) for p in pieces], ignore_index=True)
+    assert joined.astype(object).fillna("-").tolist() == expected.fillna("-").tolist()
+    assert joined.isna().tolist() == [False, True, False, False, False, False, True, True, True]
+    assert list(joined.cat.categories) == ["Z", "a", "b", "é"]  # code-point order
+    assert joined.cat.categories.dtype == pieces[0].cat.categories.dtype
