@@ -154,10 +154,10 @@ def _read_blocks(name: str, path: Path, mtime: float, block_bytes: int) -> Input
     compression, UTF-16, binary): the whole-file path handles those."""
     with open(path, "rb") as handle:
         magic = handle.read(6)
-    opener = _STREAM_OPENERS.get(next((m for m in _STREAM_OPENERS if magic.startswith(m)), b""))
-    if opener is None and magic.startswith((_BZIP2, _XZ, _ZSTD, *_ZIP)):
-        return None
-    handle = (opener or open)(path, "rb")
+    if magic.startswith((_ZSTD, *_ZIP)):
+        return None  # zstd needs its optional package, a zip its directory: read whole
+    opener = next((open_ for m, open_ in _STREAM_OPENERS.items() if magic.startswith(m)), open)
+    handle = opener(path, "rb")
     try:
         head = handle.read(block_bytes)
         ended = len(head) < block_bytes

@@ -8,9 +8,11 @@ to the other formats at the end, as the whole-file path offers them.
 
 from __future__ import annotations
 
+import bz2
 import dataclasses
 import datetime as dt
 import gzip
+import lzma
 from pathlib import Path
 
 import pandas as pd
@@ -91,16 +93,26 @@ def _messy_access_log() -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+CODECS = {
+    "": lambda data: data,
+    ".gz": lambda data: gzip.compress(data, mtime=0),
+    ".bz2": bz2.compress,
+    ".xz": lzma.compress,
+}
+
+
+@pytest.mark.parametrize("suffix", list(CODECS), ids=["plain", "gzip", "bzip2", "xz"])
 def test_a_messy_file_reads_the_same_in_blocks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compress: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
     data = _messy_access_log()
-    path = tmp_path / ("access.log.gz" if compress else "access.log")
-    path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
+    path = tmp_path / f"access.log{suffix}"
+    path.write_bytes(CODECS[suffix](data))
     monkeypatch.chdir(tmp_path)
     whole = _read([Path(path.name)])
     monkeypatch.setattr(inputs, "BLOCK_BYTES", SMALL)
+    (item,) = read_source(Source(path.name, path))
+    assert item.rest is not None  # read in blocks, whatever the compression
     blocks = _read([Path(path.name)])
     _same(whole, blocks)
     (report,) = blocks.files
