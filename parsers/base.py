@@ -169,11 +169,14 @@ def parse_lines(
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     year_default: int | None = None,
     first_line_no: int = 1,
+    hold_back_last: bool = False,
 ) -> ParsedLines:
     """Parse `lines` (one file, in order) with `fmt` into events of the schema.
 
     `year_hint` is the time span other sources of the bundle cover and `year_default` the year of
     the file's mtime: both only matter for year-less formats when `time.year` is not given.
+    `hold_back_last` (for a block of a larger file) leaves out the last event and every line
+    after it: the result covers the first `lines` lines only.
     """
     time = time or TimeOptions()
     array = lines if isinstance(lines, pa.Array) else pa.array(list(lines), pa.string())
@@ -211,6 +214,13 @@ def parse_lines(
         if continuation.any():
             frame["message"] = _fold(frame["message"], array, owner, continuation)
     unparsed = ~is_event & ~continuation & ~blank
+    if hold_back_last:
+        # The lines from the last event on are left for the caller to parse again with what
+        # follows them (its continuation lines may be in the next block): `lines` says where.
+        n = int(event_pos[-1]) if len(event_pos) else 0
+        frame = frame.iloc[: len(event_pos) - 1] if len(event_pos) else frame.iloc[:0]
+        event_pos = event_pos[: len(frame)]
+        blank, continuation, unparsed = blank[:n], continuation[:n], unparsed[:n]
     unparsed_pos = np.flatnonzero(unparsed)
 
     frame["line_no"] = event_pos + first_line_no

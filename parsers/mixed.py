@@ -105,7 +105,7 @@ def parse_blocks(
 ) -> ParsedFile:
     """`parse_file` of a large file that comes a block of lines at a time, same result.
 
-    A format whose events are one line each, with a year in its timestamps, is parsed block by
+    A format with a year in its timestamps is parsed block by
     block, and `keep` trims each block's events (to the columns the caller needs) before the
     next block is read: memory holds one block of text, not the file. The lines that format did
     not understand are kept aside and offered to the other formats at the end, as `parse_file`
@@ -117,7 +117,6 @@ def parse_blocks(
     primary = forced or detect_format(first)
     if (
         primary is None
-        or primary.multiline
         or primary.yearless
         or _compose_prefix(first.slice(0, DETECT_LINES * 10)) is not None
     ):
@@ -131,8 +130,26 @@ def parse_blocks(
     lines = blank = continuation = 0
     unparsed: list[np.ndarray] = []  # 0-based line numbers in the file
     unparsed_text: list[pa.Array] = []
-    for block in itertools.chain([first], rest):
-        part = parse_lines(block, primary, time, year_default=year_default, first_line_no=lines + 1)
+    carry = None  # a multi-line format's last event so far, and the lines after it
+    for block in itertools.chain([first], rest, [None]):
+        if block is None:  # after the last block: what was held back, on its own
+            if carry is None:
+                break
+            block, carry, hold_back = carry, None, False
+        else:
+            if carry is not None:
+                block = pa.concat_arrays([carry, block])
+            hold_back = primary.multiline
+        part = parse_lines(
+            block,
+            primary,
+            time,
+            year_default=year_default,
+            first_line_no=lines + 1,
+            hold_back_last=hold_back,
+        )
+        if hold_back:
+            carry = block.slice(part.lines)
         pieces.append(keep(part.events))
         positions = np.asarray(part.unparsed_line_nos, dtype=np.int64) - 1
         if len(positions):

@@ -179,3 +179,48 @@ def test_redacting_categories_merges_what_redacts_the_same() -> None:
     assert compact.iloc[0] == compact.iloc[1] != texts[0]
     assert len(compact.cat.categories) == 2  # the two secrets became one category
     assert list(compact.cat.categories) == sorted(compact.cat.categories)
+
+
+ORDERS = ROOT / "sample_logs" / "bad-deploy" / "app-1" / "orders.log"
+
+
+def _messy_app_log() -> bytes:
+    """A Python app log with tracebacks, and in its later blocks: a traceback with a blank line
+    inside, a line that looks like an event but whose time is impossible, a logfmt line pasted
+    after a traceback line, and an indented line after a blank one."""
+    lines = ORDERS.read_bytes().splitlines()
+    bad_time = b"2024-13-45 25:61:00,000 ERROR [orders.api] impossible time"
+    lines[3000:3000] = [
+        b"2024-03-14 13:40:00,000 ERROR [orders.api] boom",
+        b"Traceback (most recent call last):",
+        b'  File "app.py", line 1, in <module>',
+        b"",
+        b"ValueError: bad",
+        bad_time,
+        b'  File "app.py", line 2, in <module>',
+        b'ts=2024-03-14T13:40:01Z level=error msg="pasted logfmt"',
+    ]
+    lines.insert(5000, b"    an indented line after a blank one")
+    lines.insert(5000, b"")
+    return b"\n".join(lines) + b"\n"
+
+
+@pytest.mark.parametrize("block", [SMALL, 4 << 10, 40 << 10])
+def test_a_multi_line_log_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """Each block's last event is parsed again with the next block, so a traceback cut by a
+    block boundary still folds into its event."""
+    (tmp_path / "orders.log").write_bytes(_messy_app_log())
+    monkeypatch.chdir(tmp_path)
+    whole = _read([Path("orders.log")])
+    monkeypatch.setattr(inputs, "BLOCK_BYTES", block)
+    (item,) = read_source(Source("orders.log", Path("orders.log")))
+    assert item.rest is not None
+    blocks = _read([Path("orders.log")])
+    _same(whole, blocks)
+    (report,) = blocks.files
+    assert report.continuation > 6000 and report.formats.keys() == {"python_logging"}
+    assert report.unparsed_example_lines == [3006]  # the impossible time: not an event
+    folded = blocks.events["message"].str.contains("ValueError: bad", regex=False)
+    assert folded.sum() == 1
