@@ -169,25 +169,9 @@ def parse_blocks(
         # As `_parse_stream`: the leftovers, in file order, offered to the other formats.
         span = (events["ts"].min(), events["ts"].max()) if len(events) else None
         options = dataclasses.replace(options, year_hint=span)
-        kept = np.arange(len(leftover))  # positions in `text`
-        extra = []
-        for fmt in _candidates(text, exclude=primary):
-            if not len(kept):
-                break
-            batch = text.take(pa.array(kept, pa.int64()))
-            claimed = fmt.matches(batch)
-            if not claimed.any():
-                continue
-            single = dataclasses.replace(fmt, multiline=False)
-            part = options.parse(batch.filter(pa.array(claimed)), single)
-            if part.events.empty:
-                continue
-            taken = kept[claimed][part.events["line_no"].to_numpy(dtype=np.int64) - 1]
-            part.events["line_no"] = pd.array(leftover[taken] + 1, dtype=pd.Int64Dtype())
-            extra.append(keep(part.events))
-            kept = np.setdiff1d(kept, taken, assume_unique=True)
-        if extra:
-            events = _concat_blocks([events, *extra])
+        found, kept = _offer_leftovers(text, leftover, primary, options)
+        if found:
+            events = _concat_blocks([events, *(keep(piece) for piece in found)])
             events = events.sort_values("line_no", kind="stable").reset_index(drop=True)
         text = text.take(pa.array(kept[:3], pa.int64()))
         leftover = leftover[kept]
@@ -243,30 +227,16 @@ def _parse_stream(array: pa.Array, options: _Options) -> tuple[ParsedLines, str 
     result = _all_unparsed(array) if primary is None else options.parse(array, primary)
     if options.forced is not None or not result.unparsed:
         return result, primary.name if primary else None
-    pieces = [result.events]
     leftover = np.asarray(result.unparsed_line_nos, dtype=np.int64) - 1
     if options.year_hint is None and len(result.events):
         # Year-less lines mixed into a file with full timestamps take their year from those.
         span = (result.events["ts"].min(), result.events["ts"].max())
         options = dataclasses.replace(options, year_hint=span)
-    for fmt in _candidates(array.take(pa.array(leftover, pa.int64())), exclude=primary):
-        if not len(leftover):
-            break
-        batch = array.take(pa.array(leftover, pa.int64()))
-        claimed = fmt.matches(batch)
-        if not claimed.any():
-            continue
-        # Leftover lines are not contiguous, so nothing may fold into them as a continuation.
-        single = dataclasses.replace(fmt, multiline=False)
-        part = options.parse(batch.filter(pa.array(claimed)), single)
-        if part.events.empty:
-            continue
-        taken = leftover[claimed][part.events["line_no"].to_numpy(dtype=np.int64) - 1]
-        part.events["line_no"] = pd.array(taken + 1, dtype=pd.Int64Dtype())
-        pieces.append(part.events)
-        leftover = np.setdiff1d(leftover, taken, assume_unique=True)
-    events = _concat(pieces)
-    examples = array.take(pa.array(leftover[:3], pa.int64())).to_pylist()
+    text = array.take(pa.array(leftover, pa.int64()))
+    found, kept = _offer_leftovers(text, leftover, primary, options)
+    events = _concat([result.events, *found])
+    leftover = leftover[kept]
+    examples = text.take(pa.array(kept[:3], pa.int64())).to_pylist()
     merged = ParsedLines(
         events=events,
         lines=result.lines,
@@ -276,6 +246,36 @@ def _parse_stream(array: pa.Array, options: _Options) -> tuple[ParsedLines, str 
         unparsed_examples=examples,
     )
     return merged, primary.name if primary else None
+
+
+def _offer_leftovers(
+    text: pa.Array, line_nos: np.ndarray, primary: LogFormat | None, options: _Options
+) -> tuple[list[pd.DataFrame], np.ndarray]:
+    """Lines the winning format did not read (`text`, from the file's 0-based `line_nos`, in
+    order) offered to every other format that recognises some, most votes first.
+
+    Returns the events each format took, with the file's line numbers, and the positions in
+    `text` that no format took.
+    """
+    kept = np.arange(len(text))
+    pieces: list[pd.DataFrame] = []
+    for fmt in _candidates(text, exclude=primary):
+        if not len(kept):
+            break
+        batch = text.take(pa.array(kept, pa.int64()))
+        claimed = fmt.matches(batch)
+        if not claimed.any():
+            continue
+        # Leftover lines are not contiguous, so nothing may fold into them as a continuation.
+        single = dataclasses.replace(fmt, multiline=False)
+        part = options.parse(batch.filter(pa.array(claimed)), single)
+        if part.events.empty:
+            continue
+        taken = kept[claimed][part.events["line_no"].to_numpy(dtype=np.int64) - 1]
+        part.events["line_no"] = pd.array(line_nos[taken] + 1, dtype=pd.Int64Dtype())
+        pieces.append(part.events)
+        kept = np.setdiff1d(kept, taken, assume_unique=True)
+    return pieces, kept
 
 
 def _detect_anywhere(array: pa.Array) -> LogFormat | None:

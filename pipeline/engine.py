@@ -97,9 +97,10 @@ class DaskEngine:
                 # A failed task is raised here as itself; the workers' own "Compute Failed"
                 # log lines would turn a one-line error into a screenful.
                 silence_logs=logging.CRITICAL,
-                # One task holds one whole file's text and events: the default split of the
-                # machine's memory between workers would have the nanny kill a worker on a file
-                # the local engine reads fine. The machine is the limit, as for that engine.
+                # One task holds a file's events (and a 64 MiB block of its text, or all of a
+                # file that is read whole): the default split of the machine's memory between
+                # workers would have the nanny kill a worker on a file the local engine reads
+                # fine. The machine is the limit, as for that engine.
                 memory_limit=0,
             )
             try:

@@ -205,14 +205,19 @@ def _block_lines(data: bytes, at_end: bool = False) -> tuple[Chunk | None, bytes
     cut = len(data) if at_end else data.rfind(b"\n") + 1
     if cut == 0:
         return None, data
-    block, carry = data[:cut], data[cut:]
-    fast = split_utf8(block)
+    return _decoded(data[:cut]), data[cut:]
+
+
+def _decoded(raw: bytes) -> Chunk:
+    """The lines of `raw`: split as UTF-8 without decoding when it is, else decoded (counting
+    the bytes that were not)."""
+    fast = split_utf8(raw)
     if fast is not None:
         lines, truncated = fast
-        return Chunk(lines, 0, truncated), carry
-    text, invalid = decode(block)
+        return Chunk(lines, 0, truncated)
+    text, invalid = decode(raw)
     lines, truncated = split_lines(text)
-    return Chunk(lines, invalid, truncated), carry
+    return Chunk(lines, invalid, truncated)
 
 
 def _more_blocks(handle: io.BufferedIOBase, carry: bytes, block_bytes: int) -> Iterator[Chunk]:
@@ -238,14 +243,6 @@ def _more_blocks(handle: io.BufferedIOBase, carry: bytes, block_bytes: int) -> I
                 yield chunk
     finally:
         handle.close()
-
-
-def read_inputs(paths: Sequence[Path]) -> list[Input | Skipped]:
-    """Every log stream under `paths`, rotated series oldest first."""
-    out: list[Input | Skipped] = []
-    for source in find_sources(paths):
-        out.extend([source] if isinstance(source, Skipped) else read_source(source))
-    return sorted(out, key=lambda item: rotation_key(item.name))
 
 
 def rotation_key(name: str) -> tuple[str, int, str, int]:
@@ -421,13 +418,8 @@ def _unpack(name: str, raw: bytes, mtime: float | None, depth: int) -> list[Inpu
         return _untar(name, raw, depth)
     if b"\x00" in raw[:BINARY_PROBE] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         return [Skipped(name, "binary file")]
-    fast = split_utf8(raw)
-    if fast is not None:
-        lines, truncated = fast
-        return [Input(name, lines, mtime, 0, truncated)]
-    text, invalid = decode(raw)
-    lines, truncated = split_lines(text)
-    return [Input(name, lines, mtime, invalid, truncated)]
+    chunk = _decoded(raw)
+    return [Input(name, chunk.lines, mtime, chunk.invalid_utf8, chunk.truncated_lines)]
 
 
 class Unreadable(Exception):
