@@ -155,8 +155,9 @@ def render_context(context: dict, options: DraftOptions) -> Draft:
         text = json.dumps(context, indent=2, ensure_ascii=False) + "\n"
         return Draft(text=text, context=context)
     template = draft_template(options)
-    chart, chart_path, chart_ref = _chart(context, options, template)
-    text = render_draft(draft_view(context, chart=chart_ref), template)
+    view = draft_view(context)  # once: the chart marks the same events the draft lists
+    chart, chart_path, view["chart"] = _chart(context, options, template, view)
+    text = render_draft(view, template)
     return Draft(text=text, context=context, chart=chart, chart_path=chart_path)
 
 
@@ -173,12 +174,12 @@ def draft_template(options: DraftOptions) -> Template:
 
 
 def _chart(
-    context: dict, options: DraftOptions, template: Template
+    context: dict, options: DraftOptions, template: Template, view: dict
 ) -> tuple[bytes | None, str | None, str | None]:
     """(file bytes, path beside the draft, what the template gets: a link or inline SVG)."""
     if options.chart is None or not context["series"]["ts"]:
         return None, None, None
-    data = chart_input(context)
+    data = chart_input(context, view)
     if template.format == "html":
         if options.chart == "png":
             encoded = base64.b64encode(render_chart(data, "png")).decode("ascii")
@@ -191,8 +192,9 @@ def _chart(
     return render_chart(data, options.chart), path, quote(path)
 
 
-def chart_input(context: dict) -> ChartInput:
-    """The chart's data from the context: its series, window and the trigger/resolution events."""
+def chart_input(context: dict, view: dict | None = None) -> ChartInput:
+    """The chart's data from the context: its series, window and the trigger/resolution events
+    (from `view`, the context's `draft_view`, when the caller has it)."""
     series = context["series"]
     frame = pd.DataFrame(
         {
@@ -205,7 +207,7 @@ def chart_input(context: dict) -> ChartInput:
     window = context["window"]
     if not window:
         return ChartInput(frame)
-    view = draft_view(context)
+    view = view or draft_view(context)
     marks = [
         (pd.Timestamp(e["ts"]), e["kind"].replace("_", " "))
         for e in view["trigger_events"] + view["resolution_events"]

@@ -14,7 +14,7 @@ import re
 import pandas as pd
 
 from pipeline.instants import instant
-from pipeline.measures import LEAD_TIME, suggest_measures
+from pipeline.measures import CHANGE_SLACK, LEAD_TIME, suggest_measures
 from pipeline.quality import YEAR_RULES
 from pipeline.series import is_access_format
 
@@ -52,11 +52,12 @@ def draft_view(context: dict, *, chart: str | None = None) -> dict:
     window = context.get("window")
     view = dict(context)
     view["chart"] = chart
-    view["measures"] = suggest_measures(context)
-    view["trigger_events"] = trigger_events(context) if window else []
-    view["resolution_events"] = resolution_events(context) if window else []
-    view["start_evidence"] = start_evidence(context) if window else None
-    view["end_evidence"] = end_evidence(context) if window else None
+    near = near_window(context)
+    view["measures"] = suggest_measures(near)
+    view["trigger_events"] = trigger_events(near) if window else []
+    view["resolution_events"] = resolution_events(near) if window else []
+    view["start_evidence"] = start_evidence(near) if window else None
+    view["end_evidence"] = end_evidence(near) if window else None
     view["top_signatures"] = top_signatures(context.get("signatures", []))
     view["mermaid"] = mermaid_gantt(view) if window else ""
     view["tz_notes"] = [s for s in context.get("sources", []) if s.get("tz_assumed")]
@@ -71,6 +72,28 @@ def draft_view(context: dict, *, chart: str | None = None) -> dict:
         s["path"] for s in context.get("sources", []) if is_access_format(s.get("format") or "")
     ]
     return view
+
+
+def near_window(context: dict) -> dict:
+    """The context with only the key events that some view of the window can show.
+
+    Every view below looks at most `LEAD_TIME` before the window start and `RESOLUTION_TAIL`
+    after its end. A busy fleet logs a hundred thousand key events (logins, reloads, timeouts);
+    their times are parsed once here, vectorised, instead of once per event in every view.
+    """
+    window = context.get("window")
+    events = context.get("key_events") or []
+    if not window or not events:
+        return context
+    start = pd.Timestamp(window["start"])
+    end = max(pd.Timestamp(window["end"]), start)
+    lowest = start - max(LEAD_TIME, EDGE_SLACK)
+    highest = max(end + max(RESOLUTION_TAIL, EDGE_SLACK), start + max(START_SLACK, CHANGE_SLACK))
+    times = pd.to_datetime([e["ts"] for e in events], utc=True, format="ISO8601", errors="coerce")
+    keep = times.isna() | ((times >= lowest) & (times <= highest))  # unreadable: let views judge
+    if keep.all():
+        return context
+    return {**context, "key_events": [e for e, kept in zip(events, keep, strict=True) if kept]}
 
 
 def trigger_events(context: dict) -> list[dict]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -238,7 +237,7 @@ def redact_context(ctx: dict, *, ips: bool, salt: str = DEFAULT_SALT) -> dict:
     All strings are redacted in one vectorised pass. Our own words, ISO times and numbers contain
     nothing the rules look for, so they come through unchanged.
     """
-    strings = sorted(set(_strings(ctx)))
+    strings = sorted(_strings(ctx))
     if not strings:
         return _rebuild(ctx, {})
     clean = redact_series(pd.Series(strings, dtype="string[pyarrow]"), ips=ips, salt=salt)
@@ -295,24 +294,35 @@ def _pseudonym(match: re.Match[str], salt: str) -> str:
         return candidate
 
 
-def _strings(node: object) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _strings(item)
+def _strings(node: object) -> set[str]:
+    """Every string in a tree of dicts, lists and tuples (a stack, not recursion: a context holds
+    a hundred thousand key events)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return found
 
 
 def _rebuild(node: object, clean: dict[str, str]) -> object:
+    # Strings are replaced in place of a call per leaf: most of a context is flat records.
     if isinstance(node, str):
         return clean.get(node, node)
     if isinstance(node, dict):
-        return {key: _rebuild(value, clean) for key, value in node.items()}
+        return {
+            key: clean.get(value, value) if type(value) is str else _rebuild(value, clean)
+            for key, value in node.items()
+        }
     if isinstance(node, list):
-        return [_rebuild(item, clean) for item in node]
+        return [
+            clean.get(item, item) if type(item) is str else _rebuild(item, clean) for item in node
+        ]
     if isinstance(node, tuple):
         return tuple(_rebuild(item, clean) for item in node)
     return node
