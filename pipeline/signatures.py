@@ -84,25 +84,49 @@ def signature_of(messages: pd.Series) -> pd.Series:
     if messages.empty:
         return pd.Series([], dtype=STRING, index=messages.index)
     if isinstance(messages.dtype, pd.CategoricalDtype):
-        # The distinct messages, in the order they first appear, stand in for the events.
-        # A categorical comes back categorical (sorted templates): a code per event, not a
-        # template string per event (500 MB at 10M events).
-        codes, distinct = pd.factorize(messages, use_na_sentinel=False)
-        templates = signature_of(pd.Series(pd.array(distinct, dtype=STRING)))
-        template_codes, names = pd.factorize(templates, sort=True)
-        per_event = pd.Categorical.from_codes(
-            template_codes[codes], dtype=pd.CategoricalDtype(pd.Index(names, dtype=STRING))
-        )
-        return pd.Series(per_event, index=messages.index)
+        return _categorical_signatures(messages)
     text = pa.array(messages.astype(STRING).fillna("").array)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    template_codes, templates = mask_distinct(text.cast(pa.string()))
+    template_codes, merged = _merged_templates(text.cast(pa.string()))
+    # Per event, an arrow `take` of the few merged templates: no million Python strings.
+    per_event = merged.take(template_codes)
+    return pd.Series(pd.array(per_event, dtype=STRING), index=messages.index)
+
+
+def _merged_templates(text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(index of each text's template, the templates after `merge_variable_words`)."""
+    template_codes, templates = mask_distinct(text)
     # Merging looks at the distinct templates only: far fewer than the distinct messages.
     merged = merge_variable_words(pd.Series(templates.to_pylist(), dtype=object))
-    # Per event, an arrow `take` of the few merged templates: no million Python strings.
-    per_event = pa.array(merged.to_numpy(dtype=object), pa.string()).take(template_codes)
-    return pd.Series(pd.array(per_event, dtype=STRING), index=messages.index)
+    return template_codes, pa.array(merged.to_numpy(dtype=object), pa.string())
+
+
+def _categorical_signatures(messages: pd.Series) -> pd.Series:
+    """`signature_of` for a categorical column, from its categories and codes.
+
+    Only the categories some event uses count (merging looks at all templates together), and a
+    missing message is the empty one, as in the plain path. It comes back categorical, with the
+    templates sorted: a code per event, not a template string per event (500 MB at 10M events).
+    """
+    categories = messages.cat.categories
+    codes = messages.cat.codes.to_numpy()
+    present = np.bincount(codes + 1, minlength=len(categories) + 1) > 0  # slot 0: missing
+    used = np.flatnonzero(present[1:])
+    text = pa.array(pd.array(categories[used], dtype=STRING)).cast(pa.string())
+    if present[0]:
+        text = pa.concat_arrays([text, pa.array([""], pa.string())])
+    template_codes, merged = _merged_templates(text)
+    name_codes, names = pd.factorize(pd.array(merged, dtype=STRING), sort=True)
+    per_text = name_codes[template_codes.to_numpy(zero_copy_only=False)]
+    lookup = np.full(len(categories) + 1, -1, dtype=np.int64)
+    lookup[used + 1] = per_text[: len(used)]
+    if present[0]:
+        lookup[0] = per_text[-1]
+    per_event = pd.Categorical.from_codes(
+        lookup[codes + 1], dtype=pd.CategoricalDtype(pd.Index(names, dtype=STRING))
+    )
+    return pd.Series(per_event, index=messages.index)
 
 
 def merge_variable_words(templates: pd.Series, *, rounds: int = 2) -> pd.Series:
@@ -158,21 +182,67 @@ def mask_distinct(messages: pa.Array) -> tuple[pa.Array, pa.Array]:
     the GIL); equal messages cost one masking.
     """
     message_codes, messages = _distinct(messages)
-    first_line = pc.utf8_slice_codeunits(
-        pc.replace_substring_regex(messages, r"\r?\n[\s\S]*$", ""), 0, MAX_MESSAGE
-    )
-    line_codes, distinct = _distinct(first_line)
-    codes = line_codes.take(message_codes)
-    workers = min(os.cpu_count() or 1, MAX_THREADS)
-    if workers < 2 or len(distinct) < PARALLEL_MIN_VALUES:
-        masked = _mask_values(distinct)
+    first_line = _first_lines(messages)
+    if first_line is messages:  # no line to cut: the distinct messages are the distinct lines
+        codes, distinct = message_codes, messages
     else:
-        step = -(-len(distinct) // workers)
-        chunks = [distinct.slice(i, step) for i in range(0, len(distinct), step)]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            masked = pa.concat_arrays(list(pool.map(_mask_values, chunks)))
+        line_codes, distinct = _distinct(first_line)
+        codes = line_codes.take(message_codes)
+    # Lines that differ only in their digits (`session 4711`, `session 815`) share one shape and
+    # mask alike: every rule treats every digit but `0` the same (only `hex` names a digit, `0x`),
+    # so the rules match the same spans in a line and in its shape. Where a digit survives
+    # masking, the shape's `1` is not the line's digit: those lines are masked themselves.
+    shape_codes, shapes = _distinct(_digits_as_one(distinct))
+    masked = _mask_all(shapes).take(shape_codes)
+    survived = pc.match_substring(masked, "1")
+    if pc.any(survived).as_py():
+        masked = pc.replace_with_mask(masked, survived, _mask_all(distinct.filter(survived)))
     trimmed_codes, templates = _distinct(pc.utf8_trim_whitespace(masked))
     return trimmed_codes.take(codes), templates
+
+
+def _first_lines(values: pa.Array) -> pa.Array:
+    """Each value's first line, cut at `MAX_MESSAGE` characters; `values` itself when no value
+    has a second line or is that long (most logs: one line per event)."""
+    multi_line = pc.match_substring(values, "\n").fill_null(False)
+    if pc.any(multi_line).as_py():
+        cut = pc.replace_substring_regex(values.filter(multi_line), r"\r?\n[\s\S]*$", "")
+        values = pc.replace_with_mask(values, multi_line, cut)
+    longest = pc.max(pc.binary_length(values)).as_py() or 0
+    if longest > MAX_MESSAGE:  # bytes: a value this short in bytes is as short in characters
+        values = pc.utf8_slice_codeunits(values, 0, MAX_MESSAGE)
+    return values
+
+
+_ONE = np.arange(256, dtype=np.uint8)
+_ONE[ord("2") : ord("9") + 1] = ord("1")
+
+
+def _digits_as_one(values: pa.Array) -> pa.Array:
+    """`values` with the digits 2-9 written as `1`, byte for byte (ASCII digits never occur inside
+    a UTF-8 multi-byte character, so the text stays valid and every offset stays put)."""
+    validity, offsets, data = values.buffers()
+    if data is None:
+        return values
+    shaped = _ONE[np.frombuffer(data, dtype=np.uint8)]
+    return pa.Array.from_buffers(
+        values.type,
+        len(values),
+        [validity, offsets, pa.py_buffer(shaped)],
+        values.null_count,
+        values.offset,
+    )
+
+
+def _mask_all(values: pa.Array) -> pa.Array:
+    """`_mask_values` over `values`, in chunks on every core when there are enough of them."""
+    workers = min(os.cpu_count() or 1, MAX_THREADS)
+    if workers < 2 or len(values) < PARALLEL_MIN_VALUES:
+        return _mask_values(values)
+    step = -(-len(values) // workers)
+    chunks = [values.slice(i, step) for i in range(0, len(values), step)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return pa.concat_arrays(list(pool.map(_mask_values, chunks)))
 
 
 def _mask_values(values: pa.Array) -> pa.Array:

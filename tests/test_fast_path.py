@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from conftest import CORPUS, SAMPLE_LOGS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers import base, nginx
 from parsers.base import registered
@@ -181,6 +183,37 @@ def test_mask_in_threads_matches_every_rule_on_every_message(corpus_events, monk
     monkeypatch.setattr(signatures, "PARALLEL_MIN_VALUES", 2)  # the pool even on few values
     monkeypatch.setattr(signatures, "MAX_THREADS", 3)  # an odd chunk count, to check the joins
     monkeypatch.setattr(signatures.os, "cpu_count", lambda: 3)
+    assert mask(messages).equals(expected)
+
+
+DIGIT_SHAPES = [
+    "0x1f and 1x1f and 7x9f",  # `0x` is the one place a rule names a digit
+    "status=9/KILL status=1/HUP",
+    "ß9x é7 9é µ8 8µs",
+    "v1.2.3 at 2024-03-14T02:03:04Z and 2024-03-14 02:03",
+    "999.1.1.1 10.0.0.255:8080 db-7.internal:5432",
+    "\"quoted 42\" 'it 7' (9) [8] {7}",
+    "abc123 123abc _9 9_ a_9_b",
+    "pid 28811 took 3000 ms, 2.5s, 17 hours",
+    "Started Session 67735 of User deploy.",
+    "Started Session 815 of User deploy.",
+    "line one 42\nline two 77",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789abxX.:/ -_=\"'éß<>@,;()\n", max_size=30), max_size=40))
+def test_lines_masked_by_their_digit_shape_mask_as_themselves(values: list[str]) -> None:
+    messages = pa.array(DIGIT_SHAPES + values, pa.string())
+    assert mask(messages).equals(reference_mask(messages))
+
+
+def test_a_digit_that_survives_masking_is_the_lines_own(monkeypatch) -> None:
+    # With rules that mask nothing every digit survives: each line must come back as itself,
+    # not as its shape (`Session 11111`), through the re-masking of the survivors.
+    monkeypatch.setattr(signatures, "_mask_values", lambda values: values)
+    messages = pa.array(DIGIT_SHAPES, pa.string())
+    expected = pc.utf8_trim_whitespace(pc.replace_substring_regex(messages, r"\r?\n[\s\S]*$", ""))
     assert mask(messages).equals(expected)
 
 
