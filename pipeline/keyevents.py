@@ -48,7 +48,28 @@ def rule(name: str, kind: str, pattern: str, *samples: str) -> KeyRule:
     return made
 
 
+# Lines about logins, which user names (`deploy`, `release`) made look like changes, and which a
+# fleet's automation writes all day. One line per login is a key event of its own kind (who got a
+# shell during an outage is part of its story); the other lines of the same login are dropped.
+NOT_KEY = ""  # the kind of a rule whose lines are never key events
+
 RULES: tuple[KeyRule, ...] = (
+    rule(
+        "login",
+        "login",
+        r"^started session[- ]\S+ of user\b|^started session-\S+\.scope\b",
+        "Started Session 67735 of User deploy.",
+        "Started session-3318.scope - Session 3318 of User priya.",
+    ),
+    rule(
+        "login_detail",
+        NOT_KEY,
+        r"^accepted (publickey|password|keyboard-interactive\S*|gssapi\S*|hostbased) for "
+        r"|\bsession (opened|closed) for user\b|^(new|removed) session \S+ of user\b",
+        "Accepted publickey for deploy from 10.0.1.5 port 48431 ssh2: ED25519 SHA256:q8Lw3JvZ",
+        "pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)",
+        "New session 3318 of user deploy.",
+    ),
     rule(
         "oom_kill",
         "oom_kill",
@@ -252,7 +273,7 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
     chosen_distinct[candidates] = chosen_subset
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     chosen = chosen_distinct[codes]
-    picked = np.flatnonzero(chosen >= 0)
+    picked = np.flatnonzero(_kept(chosen, rules))
     rows = events.iloc[positions[picked]]
     found = pd.DataFrame(
         {
@@ -268,6 +289,12 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
     found["ts"] = pd.to_datetime(found["ts"], utc=True)
     found = pd.concat([found, _crash_loops(found)], ignore_index=True)
     return found.sort_values(["ts", "file", "line"], kind="stable").reset_index(drop=True)
+
+
+def _kept(chosen: np.ndarray, rules: tuple[KeyRule, ...]) -> np.ndarray:
+    """Which lines a rule chose (`chosen` is the rule's index, -1 for none) as a key event."""
+    not_key = np.array([key_rule.kind == NOT_KEY for key_rule in rules] + [True])
+    return ~not_key[chosen]  # -1 takes the last entry: no rule, no key event
 
 
 def _distinct_text(column: pd.Series, positions: np.ndarray, n: int) -> pa.DictionaryArray:

@@ -429,7 +429,8 @@ def reference_key_events(events: pd.DataFrame) -> pd.DataFrame:
     for i, key_rule in enumerate(keyevents.RULES):
         hit = key_rule.matches(messages) & (chosen < 0)
         chosen[hit] = i
-    picked = np.flatnonzero(chosen >= 0)
+    not_key = {i for i, key_rule in enumerate(keyevents.RULES) if key_rule.kind == ""}
+    picked = np.flatnonzero([i >= 0 and i not in not_key for i in chosen])
     rows = candidates.iloc[picked]
     found = pd.DataFrame(
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.keyevents import RULES, KeyRule, find_key_events, rule
+from pipeline.keyevents import NOT_KEY, RULES, KeyRule, find_key_events, rule
 from pipeline.schema import conform
 
 SAMPLES = [(r, sample) for r in RULES for sample in r.samples]
@@ -27,8 +27,32 @@ def test_every_rule_finds_its_samples(key_rule: KeyRule, sample: str) -> None:
         )
     )
     found = find_key_events(frame)
+    if key_rule.kind == NOT_KEY:  # matched first, so that no later rule makes it a key event
+        assert found.empty
+        return
     assert found["rule"].tolist()[:1] == [key_rule.name]
     assert found["line"].tolist()[:1] == [7]
+
+
+def test_logins_are_not_deploys() -> None:
+    lines = [
+        "Accepted publickey for deploy from 10.0.1.5 port 48431 ssh2",
+        "Started Session 67735 of User deploy.",
+        "deployed release v5.2.0 (sha 3f9c2e1) to /srv/orders/current",
+    ]
+    frame = conform(
+        pd.DataFrame(
+            {
+                "ts": [pd.Timestamp("2024-03-14T02:31:00Z")] * 3,
+                "message": lines,
+                "severity": ["info"] * 3,
+                "source_file": ["syslog"] * 3,
+                "line_no": [1, 2, 3],
+            }
+        )
+    )
+    found = find_key_events(frame)
+    assert found[["kind", "line"]].values.tolist() == [["login", 2], ["deploy", 3]]
 
 
 def test_a_rule_without_matching_samples_is_refused() -> None:
