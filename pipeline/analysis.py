@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.candidates import Candidate, rank_candidates
@@ -120,14 +121,31 @@ def analyse(events: pd.DataFrame, options: AnalysisOptions | None = None) -> Fin
 
 
 def _key_line_kinds(events: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
-    """The key-event kind of each event line (by file and line), NaN where none matched."""
-    if keys.empty:
-        return pd.Series(pd.NA, index=events.index, dtype=object)
-    lookup = (
-        keys.dropna(subset=["line"]).drop_duplicates(["file", "line"]).set_index(["file", "line"])
-    )
-    index = pd.MultiIndex.from_arrays(
-        [events["source_file"].astype(str), events["line_no"].astype("Int64")]
-    )
-    kinds = lookup["kind"].reindex(index)
-    return pd.Series(kinds.to_numpy(), index=events.index, dtype=object)
+    """The key-event kind of each event line (by file and line), NaN where none matched; where
+    two key events share a line, the first in `keys`' order.
+
+    Files and lines become one integer per line and the kinds are found by a binary search: a
+    (file name, line) index over every event cost seconds of Python strings at 3M events.
+    """
+    kinds = np.full(len(events), np.nan, dtype=object)
+    keys = keys.dropna(subset=["line"])
+    if keys.empty or events.empty:
+        return pd.Series(kinds, index=events.index, dtype=object)
+    event_files, names = pd.factorize(events["source_file"], use_na_sentinel=True)
+    key_files = pd.Index(names.astype(str)).get_indexer(keys["file"].astype(str))
+    event_lines = events["line_no"].to_numpy(dtype=np.float64, na_value=np.nan)
+    key_lines = keys["line"].to_numpy(dtype=np.float64, na_value=np.nan)
+    width = int(np.nanmax(np.concatenate([event_lines, key_lines, [0.0]]))) + 1
+    known = (key_files >= 0) & (key_lines >= 0)
+    key_ids = key_files[known] * width + key_lines[known].astype(np.int64)
+    key_kinds = keys["kind"].to_numpy(dtype=object)[known]
+    ids, first = np.unique(key_ids, return_index=True)  # first: the first key on each line
+    if not len(ids):
+        return pd.Series(kinds, index=events.index, dtype=object)
+    readable = (event_files >= 0) & ~np.isnan(event_lines) & (event_lines >= 0)
+    event_ids = np.where(readable, event_files * width, -1)
+    event_ids[readable] += event_lines[readable].astype(np.int64)
+    where = np.minimum(np.searchsorted(ids, event_ids), len(ids) - 1)
+    hit = readable & (ids[where] == event_ids)
+    kinds[hit] = key_kinds[first[where[hit]]]
+    return pd.Series(kinds, index=events.index, dtype=object)

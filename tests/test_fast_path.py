@@ -400,6 +400,36 @@ def _check_candidates(events: pd.DataFrame) -> None:
     assert fast == findings.candidates
 
 
+def reference_key_line_kinds(events: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
+    """`_key_line_kinds` as a (file name, line) index over every event (before issue 6, which
+    gave pd.NA rather than NaN when there were no key events at all)."""
+    if keys.empty:
+        return pd.Series(np.nan, index=events.index, dtype=object)
+    lookup = (
+        keys.dropna(subset=["line"]).drop_duplicates(["file", "line"]).set_index(["file", "line"])
+    )
+    index = pd.MultiIndex.from_arrays(
+        [events["source_file"].astype(str), events["line_no"].astype("Int64")]
+    )
+    return pd.Series(lookup["kind"].reindex(index).to_numpy(), index=events.index, dtype=object)
+
+
+def _check_key_line_kinds(events: pd.DataFrame) -> None:
+    keys = keyevents.find_key_events(events)
+    with_derived = pd.concat([keys, keyevents.derived_events(events, None, None)])
+    for table in (keys, with_derived, keys.iloc[:0]):
+        fast = _key_line_kinds(events, table)
+        pd.testing.assert_series_equal(fast, reference_key_line_kinds(events, table))
+
+
+def test_key_line_kinds_by_binary_search_match_the_index_on_bundles(bundle_events) -> None:
+    _check_key_line_kinds(bundle_events)
+
+
+def test_key_line_kinds_by_binary_search_match_the_index_on_corpus(corpus_events) -> None:
+    _check_key_line_kinds(corpus_events)
+
+
 def test_candidates_on_codes_match_the_frame_of_strings_on_bundles(bundle_events) -> None:
     _check_candidates(bundle_events)
 
