@@ -94,9 +94,10 @@ def signature_of(messages: pd.Series) -> pd.Series:
     return pd.Series(pd.array(per_event, dtype=STRING), index=messages.index)
 
 
-def _merged_templates(text: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(index of each text's template, the templates after `merge_variable_words`)."""
-    template_codes, templates = mask_distinct(text)
+def _merged_templates(text: pa.Array, unique: bool = False) -> tuple[pa.Array, pa.Array]:
+    """(index of each text's template, the templates after `merge_variable_words`);
+    `unique`: no text occurs twice."""
+    template_codes, templates = mask_distinct(text, unique=unique)
     # Merging looks at the distinct templates only: far fewer than the distinct messages.
     merged = merge_variable_words(pd.Series(templates.to_pylist(), dtype=object))
     return template_codes, pa.array(merged.to_numpy(dtype=object), pa.string())
@@ -116,7 +117,8 @@ def _categorical_signatures(messages: pd.Series) -> pd.Series:
     text = pa.array(pd.array(categories[used], dtype=STRING)).cast(pa.string())
     if present[0]:
         text = pa.concat_arrays([text, pa.array([""], pa.string())])
-    template_codes, merged = _merged_templates(text)
+    # Categories are distinct; the empty text for missing messages may repeat one of them.
+    template_codes, merged = _merged_templates(text, unique=not present[0])
     name_codes, names = pd.factorize(pd.array(merged, dtype=STRING), sort=True)
     per_text = name_codes[template_codes.to_numpy(zero_copy_only=False)]
     lookup = np.full(len(categories) + 1, -1, dtype=np.int64)
@@ -175,30 +177,58 @@ def mask(messages: pa.Array) -> pa.Array:
     return templates.take(codes)
 
 
-def mask_distinct(messages: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """`mask` as (index into the templates per message, the distinct templates).
+def mask_distinct(messages: pa.Array, *, unique: bool = False) -> tuple[pa.Array, pa.Array]:
+    """`mask` as (index into the templates per message, the distinct templates in the order
+    they first appear). `unique`: the messages are already distinct (a categorical's categories).
 
-    The distinct first lines are masked in chunks on every core (pyarrow's RE2 kernels release
-    the GIL); equal messages cost one masking.
+    Lines that differ only in their digits (`session 4711`, `session 815`) share one shape and
+    mask alike: every rule treats every digit but `0` the same (only `hex` names a digit, `0x`),
+    so the rules match the same spans in a line and in its shape. So only the distinct shapes
+    are masked, in chunks on every core (pyarrow's RE2 kernels release the GIL), and everything
+    after that is integer codes. Where a digit survives masking, the shape's `1` is not the
+    line's digit: the lines of that shape are masked themselves.
     """
-    message_codes, messages = _distinct(messages)
-    first_line = _first_lines(messages)
-    if first_line is messages:  # no line to cut: the distinct messages are the distinct lines
-        codes, distinct = message_codes, messages
+    if unique:
+        message_codes, messages_seen = None, messages
     else:
-        line_codes, distinct = _distinct(first_line)
-        codes = line_codes.take(message_codes)
-    # Lines that differ only in their digits (`session 4711`, `session 815`) share one shape and
-    # mask alike: every rule treats every digit but `0` the same (only `hex` names a digit, `0x`),
-    # so the rules match the same spans in a line and in its shape. Where a digit survives
-    # masking, the shape's `1` is not the line's digit: those lines are masked themselves.
-    shape_codes, shapes = _distinct(_digits_as_one(distinct))
-    masked = _mask_all(shapes).take(shape_codes)
-    survived = pc.match_substring(masked, "1")
-    if pc.any(survived).as_py():
-        masked = pc.replace_with_mask(masked, survived, _mask_all(distinct.filter(survived)))
-    trimmed_codes, templates = _distinct(pc.utf8_trim_whitespace(masked))
-    return trimmed_codes.take(codes), templates
+        message_codes, messages_seen = _distinct(messages)
+    lines = _first_lines(messages_seen)
+    line_codes = None
+    if lines is not messages_seen:  # some line was cut: cut lines may now be equal
+        line_codes, lines = _distinct(lines)
+    shape_codes, shapes = _distinct(_digits_as_one(lines))
+    masked = _mask_all(shapes)
+    template_codes, templates = _distinct(pc.utf8_trim_whitespace(masked))
+    per_line = _numbers(template_codes)[_numbers(shape_codes)]
+    survived = _numbers(pc.match_substring(masked, "1").fill_null(False)).astype(bool)
+    if survived.any():
+        redo = np.flatnonzero(survived[_numbers(shape_codes)])
+        own = pc.utf8_trim_whitespace(_mask_all(lines.take(pa.array(redo, pa.int64()))))
+        own_codes, own_templates = _distinct(own)
+        per_line[redo] = _numbers(own_codes) + len(templates)
+        templates = pa.concat_arrays([templates, own_templates])
+    per_line, templates = _in_order_of_use(per_line, templates)
+    if line_codes is not None:
+        per_line = per_line[_numbers(line_codes)]
+    if message_codes is not None:
+        per_line = per_line[_numbers(message_codes)]
+    return pa.array(per_line, pa.int32()), templates
+
+
+def _numbers(values: pa.Array) -> np.ndarray:
+    """An arrow array of integers or booleans without nulls, as numpy."""
+    return values.to_numpy(zero_copy_only=False)
+
+
+def _in_order_of_use(codes: np.ndarray, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(`codes`, `values`) with only the used values, in the order `codes` first uses them,
+    and equal values merged (a line's own template may equal a shape's)."""
+    used, first = np.unique(codes, return_index=True)
+    used = used[np.argsort(first, kind="stable")]
+    remap = np.full(len(values), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    merged_codes, merged = _distinct(values.take(pa.array(used, pa.int64())))
+    return _numbers(merged_codes)[remap[codes]], merged
 
 
 def _first_lines(values: pa.Array) -> pa.Array:
