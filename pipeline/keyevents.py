@@ -318,14 +318,14 @@ def derived_events(
 ) -> pd.DataFrame:
     """First error, first 5xx, peak and recovery: the moments the timeline hangs on."""
     rows: list[dict] = []
-    errors = events[is_error(events)].sort_values("ts", kind="stable")
-    failed = events[is_failed_request(events)].sort_values("ts", kind="stable")
-    if start is not None:  # the first ones that belong to the outage, not a stray one hours before
-        errors = errors[errors["ts"] >= start - (end - start)]
-        failed = failed[failed["ts"] >= start - (end - start)]
-    for kind, table in (("first_error", errors), ("first_5xx", failed)):
-        if not table.empty:
-            row = table.iloc[0]
+    ts = events["ts"]
+    since = ts >= start - (end - start) if start is not None else None
+    # The first ones that belong to the outage, not a stray one hours before.
+    for kind, chosen in (("first_error", is_error), ("first_5xx", is_failed_request)):
+        picked = chosen(events) if since is None else chosen(events) & since
+        position = _earliest(ts, picked)
+        if position is not None:
+            row = {name: events[name].iloc[position] for name in _ROW_COLUMNS}
             rows.append(_row(row["ts"], kind, row, str(row["message"])))
     if peak is not None:
         rows.append(
@@ -358,7 +358,24 @@ def derived_events(
     return out
 
 
-def _row(ts: pd.Timestamp, kind: str, row: pd.Series, text: str) -> dict:
+_ROW_COLUMNS = ("ts", "service", "source_file", "line_no", "message")
+
+
+def _earliest(ts: pd.Series, chosen: pd.Series) -> int | None:
+    """The position of the earliest chosen event, the first of equal times (a stable sort by
+    time would put it first, missing times last); found without copying any row."""
+    positions = np.flatnonzero(chosen.to_numpy(dtype=bool, na_value=False))
+    if not len(positions):
+        return None
+    times = ts.iloc[positions]
+    known = times.notna().to_numpy()
+    if not known.any():
+        return int(positions[0])
+    nanoseconds = times.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return int(positions[known][np.argmin(nanoseconds[known])])
+
+
+def _row(ts: pd.Timestamp, kind: str, row: dict, text: str) -> dict:
     service = row["service"]
     return {
         "ts": ts,

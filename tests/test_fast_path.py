@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from parsers import base, nginx
 from parsers.base import registered
 from parsers.timestamps import TimeOptions
-from pipeline import candidates, inputs, keyevents, report, signatures
+from pipeline import candidates, inputs, keyevents, report, series, signatures
 from pipeline.analysis import _key_line_kinds, analyse
 from pipeline.api import REDACTED_COLUMNS
 from pipeline.redact import RULES as REDACTION_RULES
@@ -428,6 +428,41 @@ def test_key_line_kinds_by_binary_search_match_the_index_on_bundles(bundle_event
 
 def test_key_line_kinds_by_binary_search_match_the_index_on_corpus(corpus_events) -> None:
     _check_key_line_kinds(corpus_events)
+
+
+def reference_derived_events(events: pd.DataFrame, start, end) -> pd.DataFrame:
+    """`derived_events` (first error, first 5xx) by sorting the filtered rows (before issue 6)."""
+    rows = []
+    errors = events[series.is_error(events)].sort_values("ts", kind="stable")
+    failed = events[series.is_failed_request(events)].sort_values("ts", kind="stable")
+    if start is not None:
+        errors = errors[errors["ts"] >= start - (end - start)]
+        failed = failed[failed["ts"] >= start - (end - start)]
+    for kind, table in (("first_error", errors), ("first_5xx", failed)):
+        if not table.empty:
+            row = table.iloc[0]
+            rows.append(keyevents._row(row["ts"], kind, row, str(row["message"])))
+    return pd.DataFrame(rows, columns=keyevents.KEY_EVENT_COLUMNS)
+
+
+def _check_derived(events: pd.DataFrame) -> None:
+    findings = analyse(events)
+    spans = [(None, None)]
+    if findings.window is not None:
+        spans.append((findings.window.start, findings.window.end))
+    for start, end in spans:
+        fast = keyevents.derived_events(events, start, end)
+        fast = fast[fast["kind"].isin(["first_error", "first_5xx"])].reset_index(drop=True)
+        slow = reference_derived_events(events, start, end)
+        assert fast.to_dict("records") == slow.to_dict("records")
+
+
+def test_first_error_and_5xx_without_sorting_rows_on_bundles(bundle_events) -> None:
+    _check_derived(bundle_events)
+
+
+def test_first_error_and_5xx_without_sorting_rows_on_corpus(corpus_events) -> None:
+    _check_derived(corpus_events)
 
 
 def test_candidates_on_codes_match_the_frame_of_strings_on_bundles(bundle_events) -> None:
