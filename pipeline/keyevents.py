@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from pipeline.schema import STRING
 from pipeline.series import is_error, is_failed_request, is_request
+from pipeline.signatures import first_lines
 
 CRASH_LOOP_RESTARTS = 3  # restarts of one service within CRASH_LOOP_SPAN make a crash loop
 CRASH_LOOP_SPAN = pd.Timedelta(minutes=10)
@@ -256,9 +257,7 @@ def find_key_events(events: pd.DataFrame, rules: tuple[KeyRule, ...] = RULES) ->
     # The rules run once per distinct first line, and their verdicts are taken back per event
     # by code: logs repeat their lines, and a pass per rule over every event cost seconds.
     encoded = _distinct_text(events["message"], positions, len(events))
-    messages = pc.utf8_slice_codeunits(
-        pc.replace_substring_regex(encoded.dictionary, r"\r?\n[\s\S]*$", ""), 0, 2000
-    )
+    messages = first_lines(encoded.dictionary)
     # One pass of all the rules at once picks the lines any rule matches (about one in ten);
     # only those go through the rules one by one, to find the first that matches.
     union = "|".join(f"(?:{key_rule.pattern})" for key_rule in rules)
@@ -298,12 +297,18 @@ def _kept(chosen: np.ndarray, rules: tuple[KeyRule, ...]) -> np.ndarray:
 
 
 def _distinct_text(column: pd.Series, positions: np.ndarray, n: int) -> pa.DictionaryArray:
-    """The text of the rows at `positions` (missing as ""), dictionary-encoded in order of
-    first appearance; from a categorical's codes, without a string per row."""
+    """The text of the rows at `positions` (missing as ""), dictionary-encoded; from a
+    categorical's codes and the categories they use, without a string per row."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes, distinct = pd.factorize(column.take(positions), use_na_sentinel=False)
-        text = pa.array(pd.array(distinct, dtype=STRING)).cast(pa.string())
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pc.fill_null(text, ""))
+        categories = column.cat.categories
+        codes = column.cat.codes.to_numpy()[positions].astype(np.int64)
+        present = np.bincount(codes + 1, minlength=len(categories) + 1) > 0  # slot 0: missing
+        used = np.flatnonzero(present[1:])
+        remap = np.full(len(categories) + 1, len(used), dtype=np.int32)  # missing: the "" after
+        remap[used + 1] = np.arange(len(used), dtype=np.int32)
+        text = pa.array(pd.array(categories, dtype=STRING)).cast(pa.string())
+        text = pa.concat_arrays([text.take(pa.array(used, pa.int64())), pa.array([""])])
+        return pa.DictionaryArray.from_arrays(pa.array(remap[codes + 1]), text)
     text = pa.array(column.astype(STRING).array)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()

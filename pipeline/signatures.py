@@ -192,7 +192,7 @@ def mask_distinct(messages: pa.Array, *, unique: bool = False) -> tuple[pa.Array
         message_codes, messages_seen = None, messages
     else:
         message_codes, messages_seen = _distinct(messages)
-    lines = _first_lines(messages_seen)
+    lines = first_lines(messages_seen)
     line_codes = None
     if lines is not messages_seen:  # some line was cut: cut lines may now be equal
         line_codes, lines = _distinct(lines)
@@ -231,16 +231,16 @@ def _in_order_of_use(codes: np.ndarray, values: pa.Array) -> tuple[np.ndarray, p
     return _numbers(merged_codes)[remap[codes]], merged
 
 
-def _first_lines(values: pa.Array) -> pa.Array:
-    """Each value's first line, cut at `MAX_MESSAGE` characters; `values` itself when no value
-    has a second line or is that long (most logs: one line per event)."""
+def first_lines(values: pa.Array, limit: int = MAX_MESSAGE) -> pa.Array:
+    """Each value's first line, cut at `limit` characters; `values` itself when no value has a
+    second line or is that long (most logs: one line per event)."""
     multi_line = pc.match_substring(values, "\n").fill_null(False)
     if pc.any(multi_line).as_py():
         cut = pc.replace_substring_regex(values.filter(multi_line), r"\r?\n[\s\S]*$", "")
         values = pc.replace_with_mask(values, multi_line, cut)
     longest = pc.max(pc.binary_length(values)).as_py() or 0
-    if longest > MAX_MESSAGE:  # bytes: a value this short in bytes is as short in characters
-        values = pc.utf8_slice_codeunits(values, 0, MAX_MESSAGE)
+    if longest > limit:  # bytes: a value this short in bytes is as short in characters
+        values = pc.utf8_slice_codeunits(values, 0, limit)
     return values
 
 
