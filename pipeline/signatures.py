@@ -456,14 +456,23 @@ def _first_rows(
     """Per signature code, the row that comes first by time (missing times last), file name and
     line, among the rows `among` allows (all when None); -1 where it allows none."""
     rows = np.flatnonzero(codes >= 0 if among is None else (codes >= 0) & among)
+    if not len(rows):
+        return np.full(n, -1, dtype=np.int64)
+    # Only rows at their signature's earliest time can come first: find those with a minimum per
+    # code, then order just them (a lexsort of every row was the analysis' costliest sort).
     ns = events["ts"].to_numpy(dtype="datetime64[ns]").view(np.int64)[rows]
+    key = np.where(ns == _NAT, np.iinfo(np.int64).max, ns)  # missing times last
+    code = codes[rows]
+    earliest = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(earliest, code, key)
+    tied = key == earliest[code]
+    rows, code = rows[tied], code[tied]
     line = events["line_no"].to_numpy(dtype=np.float64, na_value=np.inf)[rows]
-    order = np.lexsort((line, file_rank[rows], ns, ns == _NAT))
-    rows = rows[order]
-    del order, ns, line
-    present, first = np.unique(codes[rows], return_index=True)
+    order = np.lexsort((rows, line, file_rank[rows], code))
+    rows, code = rows[order], code[order]
+    first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     out = np.full(n, -1, dtype=np.int64)
-    out[present] = rows[first]
+    out[code[first]] = rows[first]
     return out
 
 
