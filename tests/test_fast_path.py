@@ -674,6 +674,105 @@ def test_everyday_shortcut_captures_what_the_full_pattern_captures(pattern, shor
     pd.testing.assert_frame_equal(fast, full[list(fast.columns)])
 
 
+# Ten-field lines that arrow's CSV tokenizer splits: it must take only the lines the regex reads
+# alike, and leave the others (quoting, spacing, shapes, escapes) to the regex.
+TEN_FIELD_LINES = [
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - bob [14/Mar/2024:02:31:07 +0000] "" 400 0 "" "curl/8.5 (x; y)"',
+    '[::1] - - [14/Mar/2024:02:31:07 +0000] "GET /a?b=c d HTTP/1.1" - - "https://r/" "é\tü"',
+    '1.2.3.4 - "bob" [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 - "ua"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] GET 200 5 "-" "ua"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 20 5 "-" "ua"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5k "-" "ua"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET /\\x22 HTTP/1.1" 200 5 "-" "u\\"',
+    '1.2.3.4. - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 x - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - - 14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - - [14/Mar]2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - - [14/Mar/2024:02:31:07 +0000]] "GET / HTTP/1.1" 200 5 "-" "ua"',
+    '1.2.3.4 - a\tb [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua"',
+]
+
+
+def _csv_and_regex(lines: list[str], monkeypatch) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """The combined captures with the CSV tokenizer on any batch, and with the full pattern
+    alone; plus what the tokenizer took, per call."""
+    monkeypatch.setattr(nginx, "CSV_MIN_LINES", 1)
+    taken: list = []
+    by_csv = nginx._combined_by_csv
+
+    def recording(batch: pa.Array):
+        result = by_csv(batch)
+        taken.append(None if result is None else int(result[0].sum()))
+        return result
+
+    monkeypatch.setattr(nginx, "_combined_by_csv", recording)
+    array = pa.array(lines, pa.string())
+    keep = frozenset({"request"})
+    fast = nginx.extract_fields(array, nginx.COMBINED_PATTERN, keep, nginx.COMBINED_SHORTCUT)
+    full = nginx.extract_fields(array, nginx.COMBINED_PATTERN, keep)
+    return fast, full[list(fast.columns)], taken
+
+
+def test_csv_tokenizer_takes_only_lines_the_regex_reads_alike(monkeypatch) -> None:
+    fast, full, taken = _csv_and_regex(TEN_FIELD_LINES, monkeypatch)
+    assert taken == [3]  # the first three; every other line differs in some way
+    pd.testing.assert_frame_equal(fast, full)
+
+
+@pytest.mark.parametrize(
+    ("odd", "taken"),
+    [
+        ('1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5 "-" "ua" "xff"', None),
+        ('1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET / HTTP/1.1" 200 5\r "-" "ua"', None),
+        ('1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET /\\" 200 5 "-" "ua"', 1),
+        ("not an access line", None),
+        ('1.2.3.4 - - [14/Mar/2024:02:31:07 +0000] "GET /\r HTTP/1.1" 200 5 "-" "ua"', 2),
+    ],
+    ids=["eleven-fields", "carriage-return", "backslash-quote", "garbage", "quoted-return"],
+)
+def test_lines_the_tokenizer_cannot_split_or_check_go_the_regex_way(
+    odd, taken, monkeypatch
+) -> None:
+    fast, full, calls = _csv_and_regex([TEN_FIELD_LINES[0], odd], monkeypatch)
+    assert calls == [taken]  # how many lines the tokenizer took; None: it gave the batch up
+    pd.testing.assert_frame_equal(fast, full)
+
+
+_TEXT = st.text(alphabet=' -"\\[]\t\r:/.aZ09é', max_size=6)
+
+
+def _or_text(*usual: str) -> st.SearchStrategy[str]:
+    """Mostly (nine times in ten) a well-formed value, else any text: most made-up lines are
+    then near misses, which is where the tokenizer's checks matter."""
+    return st.integers(0, 9).flatmap(lambda k: _TEXT if k == 0 else st.sampled_from(usual))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.tuples(
+        _or_text("1.2.3.4", "[::1]"),
+        _or_text("-"),
+        _or_text("-", "bob"),
+        _or_text("[14/Mar/2024:02:31:07"),
+        _or_text("+0000]"),
+        _or_text("GET / HTTP/1.1", ""),
+        _or_text("200", "-"),
+        _or_text("5", "-"),
+        _or_text("-", "https://r/"),
+        _or_text("curl/8 (x; y)"),
+    ),
+    st.booleans(),
+)
+def test_csv_tokenizer_agrees_with_the_regex_on_made_up_lines(fields, quoted) -> None:
+    quotes = [""] * 5 + ['"'] + [""] * 2 + (['"', '"'] if quoted else ["", ""])
+    line = " ".join(q + f + q for q, f in zip(quotes, fields, strict=True))
+    with pytest.MonkeyPatch.context() as patch:
+        fast, full, _ = _csv_and_regex([line], patch)
+    pd.testing.assert_frame_equal(fast, full)
+
+
 def test_numbers_fall_back_for_what_arrow_cannot_cast() -> None:
     frame = pd.DataFrame({"bytes": pd.array(["12", None, "99999999999999999999999"], dtype=STRING)})
     fast = nginx._numbers(frame, "bytes")
