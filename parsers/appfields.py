@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.schema import SEVERITY_LEVELS, STRING
 
 _EPOCH = r"^\s*(?P<int>\d{1,20})(?:\.(?P<frac>\d{1,9})\d*)?\s*$"
+# The ASCII characters `_EPOCH` can match: Python's whitespace (with \v and \x1c-\x1f), digits
+# and the dot. Any other ASCII character rules a text out; other characters may be Unicode
+# digits or spaces, so they do not.
+_MAYBE_EPOCH = r"^[^\x00-\x08\x0e-\x1b\x21-\x2d\x2f\x3a-\x7f]*$"
 # Digits of the integer part -> how many of them are below the second. Epoch seconds keep 10
 # digits until 2286 and epoch ms keep 13: the magnitude tells the unit without a hint from the user.
 _SUB_SECOND_DIGITS_BY_DIGITS = ((11, 0), (14, 3), (17, 6), (20, 9))
@@ -36,7 +42,7 @@ def epoch_to_iso(text: pd.Series) -> pd.Series:
     """
     out = text.astype(object)
     as_text = pd.Series(pd.array(out, dtype=STRING), index=text.index)
-    candidates = as_text.str.match(_EPOCH).fillna(False).astype(bool)  # pyarrow, fast
+    candidates = _epoch_candidates(as_text)
     if not candidates.any():
         return out
     parts = as_text[candidates].astype(object).str.extract(_EPOCH)
@@ -61,6 +67,21 @@ def epoch_to_iso(text: pd.Series) -> pd.Series:
     # Out-of-range epochs cannot be placed: the driver counts their lines unparsed.
     out[numeric.index[numeric]] = None
     out[iso.index] = iso
+    return out
+
+
+def _epoch_candidates(text: pd.Series) -> pd.Series:
+    """Where `_EPOCH` matches, with Python's `re` run only on the text that can match.
+
+    `_EPOCH` needs Python's Unicode-aware classes, so pandas ran it line by line in Python:
+    0.17 s per 250,000 ISO times, which all fail it. A text with an ASCII character that
+    `_MAYBE_EPOCH` rules out cannot match: RE2 finds those at C speed and leaves the rest.
+    """
+    maybe = pc.match_substring_regex(pa.array(text.array), _MAYBE_EPOCH).fill_null(False)
+    maybe = maybe.to_numpy(zero_copy_only=False)
+    out = pd.Series(False, index=text.index)
+    if maybe.any():
+        out[maybe] = text[maybe].str.match(_EPOCH).fillna(False).astype(bool).to_numpy()
     return out
 
 
