@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.arrays import ArrowExtensionArray
 
 from pipeline.schema import SEVERITY_LEVELS, STRING
 
@@ -93,8 +94,14 @@ def duration_ms(text: pd.Series, bare_unit_ms: float = 1.0) -> pd.Series:
         return result
     codes, uniques = pd.factorize(values)
     unique = pd.Series(uniques, dtype=object)
-    whole = unique.str.fullmatch(rf"(?:{_DURATION_PART})+")
     ms = pd.Series(np.nan, index=unique.index, dtype=float)
+    plain = np.zeros(len(unique), dtype=bool)
+    plain[codes] = _plain_numbers(values)
+    # A plain number is one part without a unit: what the regexes below would make of it.
+    ms[plain] = unique[plain].astype(float).to_numpy() * bare_unit_ms
+    whole = pd.Series(False, index=unique.index)
+    if not plain.all():
+        whole[~plain] = unique[~plain].str.fullmatch(rf"(?:{_DURATION_PART})+").to_numpy()
     parts = unique[whole].str.extractall(_DURATION_PART)
     if not parts.empty:
         factor = parts["unit"].map(_MS_PER_UNIT).astype(float).fillna(bare_unit_ms)
@@ -102,6 +109,19 @@ def duration_ms(text: pd.Series, bare_unit_ms: float = 1.0) -> pd.Series:
         ms[total.index] = total
     result[values.index] = ms.to_numpy()[codes]
     return result
+
+
+def _plain_numbers(values: pd.Series) -> np.ndarray:
+    """Where the text is ASCII digits with at most one fraction, found by RE2.
+
+    Most durations are bare numbers (`68.8`); Python's `re` to split them into parts cost
+    0.3 s per million lines. Forty digits at most: no float overflow to think about.
+    """
+    text = pa.array(values.array) if isinstance(values.array, ArrowExtensionArray) else None
+    if text is None:
+        return np.zeros(len(values), dtype=bool)
+    found = pc.match_substring_regex(text, r"^[0-9]{1,40}(?:\.[0-9]{1,40})?$")
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def severity_from_number(values: pd.Series) -> pd.Series:
