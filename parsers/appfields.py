@@ -43,7 +43,7 @@ def epoch_to_iso(text: pd.Series) -> pd.Series:
     """
     out = text.astype(object)
     as_text = pd.Series(pd.array(out, dtype=STRING), index=text.index)
-    candidates = _epoch_candidates(as_text)
+    candidates = epoch_candidates(as_text)
     if not candidates.any():
         return out
     parts = as_text[candidates].astype(object).str.extract(_EPOCH)
@@ -71,7 +71,7 @@ def epoch_to_iso(text: pd.Series) -> pd.Series:
     return out
 
 
-def _epoch_candidates(text: pd.Series) -> pd.Series:
+def epoch_candidates(text: pd.Series) -> pd.Series:
     """Where `_EPOCH` matches, with Python's `re` run only on the text that can match.
 
     `_EPOCH` needs Python's Unicode-aware classes, so pandas ran it line by line in Python:
