@@ -72,7 +72,7 @@ def epoch_to_iso(text: pd.Series) -> pd.Series:
 
 
 def epoch_candidates(text: pd.Series) -> pd.Series:
-    """Where `_EPOCH` matches, with Python's `re` run only on the text that can match.
+    """Where `_EPOCH` matches `text` (arrow-backed), with Python's `re` run only where it can.
 
     `_EPOCH` needs Python's Unicode-aware classes, so pandas ran it line by line in Python:
     0.17 s per 250,000 ISO times, which all fail it. A text with an ASCII character that
