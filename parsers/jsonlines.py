@@ -10,7 +10,7 @@ so one format covers structlog, bunyan, pino, zap, logrus, ECS loggers, docker's
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from parsers.appfields import duration_ms, epoch_to_iso, http_status, severity_from_number
+from parsers.appfields import (
+    duration_ms,
+    epoch_candidates,
+    epoch_to_iso,
+    http_status,
+    severity_from_number,
+)
 from parsers.base import LogFormat, Sample, register, severity_from_status
 from pipeline.schema import STRING
 
@@ -76,6 +82,9 @@ DURATION_KEYS: dict[str, float] = {
 # `"__REALTIME_TIMESTAMP"` is not). Lines without a time key are left for the driver to count.
 SNIFF = r'^\s*\{.*"(?:' + "|".join(TIME_KEYS) + r')"\s*:.*\}\s*$'
 
+# Flattened, dotted key -> its values as text, one per line read (missing where a line lacks it).
+Records = dict[str, pa.Array]
+
 _SMALLEST_BLOCK = 64  # below this, a batch arrow refuses is read line by line
 
 
@@ -87,10 +96,7 @@ def parse_json_lines(lines: pa.Array) -> pd.DataFrame:
         values = _first_present(records, keys)
         if values is None:
             continue
-        if column in AS_TEXT:
-            frame[column] = values.astype(STRING).array
-        else:
-            frame[column] = values.astype(object).where(values.notna(), None).to_numpy()
+        frame[column] = pd.array(values, dtype=STRING) if column in AS_TEXT else _as_str(values)
     if "ts_text" not in frame.columns:
         frame["ts_text"] = None
     frame["ts_text"] = _time_text(records, frame["ts_text"])
@@ -99,12 +105,14 @@ def parse_json_lines(lines: pa.Array) -> pd.DataFrame:
     else:
         frame["message"] = ""
     if "status" in frame.columns:
-        frame["status"] = http_status(frame["status"]).to_numpy()
+        frame["status"] = _per_distinct(frame["status"], http_status).to_numpy()
     for column in ("pid", "bytes"):
         if column in frame.columns:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+            frame[column] = _per_distinct(frame[column], _integers)
     durations = [
-        duration_ms(records[key], unit) for key, unit in DURATION_KEYS.items() if key in records
+        _per_distinct(pd.Series(pd.array(records[key], dtype=STRING)), duration_ms, unit)
+        for key, unit in DURATION_KEYS.items()
+        if key in records
     ]
     if durations:
         merged = durations[0]
@@ -115,7 +123,45 @@ def parse_json_lines(lines: pa.Array) -> pd.DataFrame:
     return frame
 
 
-def _read(lines: pa.Array, offset: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _as_str(values: pa.Array) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """What pandas makes of the values as Python objects (str or None), built from arrow.
+
+    Pandas infers its `str` dtype from strings, and keeps object dtype when there is no string
+    at all. Making a Python string of every value for pandas to turn back into arrow cost
+    0.6 s per million lines (the eight columns of the benchmark's app log).
+    """
+    if values.null_count == len(values):
+        return np.full(len(values), None, dtype=object)
+    return pd.array(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _per_distinct(
+    values: pd.Series, function: Callable[..., pd.Series], *args: object
+) -> pd.Series:
+    """`function(values, *args)` computed once per distinct value (and once for missing).
+
+    A file's statuses, pids and durations repeat; the conversions (`pd.to_numeric` on text,
+    regexes) cost per value. The distinct values are taken from `values` itself, missing
+    included, so that `function` sees the same set of values and dtype and gives the same
+    result dtype (`pd.to_numeric` goes to float for a missing value or a huge integer).
+    """
+    codes, uniques = pd.factorize(values)
+    codes = np.where(codes < 0, len(uniques), codes)
+    row_of = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    row_of[codes] = np.arange(len(codes))  # a row holding each distinct value (any will do)
+    rows = row_of[row_of >= 0]  # no missing value: no row for it
+    slot = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    slot[codes[rows]] = np.arange(len(rows))
+    distinct = values.iloc[rows].reset_index(drop=True)
+    result = function(distinct, *args).reset_index(drop=True)
+    return pd.Series(result.take(slot[codes]).array, index=values.index)
+
+
+def _integers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype("Int64")
+
+
+def _read(lines: pa.Array, offset: int) -> tuple[Records, np.ndarray]:
     """Flattened records and their positions; halves a batch arrow refuses to find the bad lines.
 
     Arrow refuses a whole batch for one malformed line or one key whose type changes between
@@ -123,13 +169,27 @@ def _read(lines: pa.Array, offset: int) -> tuple[pd.DataFrame, np.ndarray]:
     """
     table = _read_block(lines)
     if table is not None:
-        return _flat_frame(table), np.arange(offset, offset + len(lines), dtype=np.int64)
+        return _flat_records(table), np.arange(offset, offset + len(lines), dtype=np.int64)
     if len(lines) <= _SMALLEST_BLOCK:
         return _read_each(lines, offset)
     half = len(lines) // 2
     left, left_pos = _read(lines.slice(0, half), offset)
     right, right_pos = _read(lines.slice(half), offset + half)
-    return pd.concat([left, right], ignore_index=True), np.concatenate([left_pos, right_pos])
+    return _concat(left, len(left_pos), right, len(right_pos)), np.concatenate(
+        [left_pos, right_pos]
+    )
+
+
+def _concat(left: Records, left_rows: int, right: Records, right_rows: int) -> Records:
+    """Two batches' records one after the other; a key one of them lacks is missing there."""
+    out: Records = {}
+    for name in [*left, *(name for name in right if name not in left)]:
+        parts = [
+            left.get(name, pa.nulls(left_rows, pa.string())),
+            right.get(name, pa.nulls(right_rows, pa.string())),
+        ]
+        out[name] = pa.concat_arrays(parts)
+    return out
 
 
 def _read_block(lines: pa.Array) -> pa.Table | None:
@@ -174,21 +234,18 @@ def _joined(lines: pa.Array) -> pa.Buffer:
     return ended.buffers()[2].slice(start, end - start - 1)  # no newline after the last line
 
 
-def _flat_frame(table: pa.Table) -> pd.DataFrame:
+def _flat_records(table: pa.Table) -> Records:
     """Nested objects flattened to dotted names; a dotted key and the nested path it spells
     (`"log.level"` and `{"log": {"level"}}`) merge into one column, the first non-null winning."""
     while any(pa.types.is_struct(field.type) for field in table.schema):
         table = table.flatten()
-    columns: dict[str, pa.Array] = {}
+    columns: Records = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         values = _as_text(column.combine_chunks() if column.num_chunks else pa.array([]))
         if values is None:
             continue
         columns[name] = values if name not in columns else pc.coalesce(columns[name], values)
-    return pd.DataFrame(
-        {name: pd.Series(pd.array(values, dtype=STRING)) for name, values in columns.items()},
-        index=pd.RangeIndex(table.num_rows),
-    )
+    return columns
 
 
 def _as_text(values: pa.Array) -> pa.Array | None:
@@ -201,7 +258,7 @@ def _as_text(values: pa.Array) -> pa.Array | None:
     return None
 
 
-def _read_each(lines: pa.Array, offset: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_each(lines: pa.Array, offset: int) -> tuple[Records, np.ndarray]:
     """Slow path for a small batch with a malformed or oddly typed line: keep every object."""
     rows, positions = [], []
     for position, text in enumerate(lines.to_pylist()):
@@ -212,8 +269,9 @@ def _read_each(lines: pa.Array, offset: int) -> tuple[pd.DataFrame, np.ndarray]:
         if isinstance(record, dict):
             rows.append(_flatten(record))
             positions.append(offset + position)
-    frame = pd.DataFrame(rows, index=pd.RangeIndex(len(rows)), dtype=object)
-    return frame.astype(STRING) if len(frame.columns) else frame, np.array(positions, np.int64)
+    names = dict.fromkeys(name for row in rows for name in row)
+    records = {name: pa.array([row.get(name) for row in rows], pa.string()) for name in names}
+    return records, np.array(positions, np.int64)
 
 
 def _flatten(record: Mapping[str, object], prefix: str = "") -> dict[str, str]:
@@ -231,26 +289,47 @@ def _flatten(record: Mapping[str, object], prefix: str = "") -> dict[str, str]:
     return out
 
 
-def _first_present(records: pd.DataFrame, keys: tuple[str, ...]) -> pd.Series | None:
-    present = [key for key in keys if key in records.columns]
+def _first_present(records: Records, keys: tuple[str, ...]) -> pa.Array | None:
+    present = [records[key] for key in keys if key in records]
     if not present:
         return None
-    values = records[present[0]]
-    for key in present[1:]:
-        values = values.fillna(records[key])
-    return values
+    return pc.coalesce(*present) if len(present) > 1 else present[0]
 
 
-def _time_text(records: pd.DataFrame, text: pd.Series) -> pd.Series:
+def _time_text(records: Records, text: pd.Series) -> pd.Series:
     """Time as text the driver reads as ISO 8601: epochs converted, log4j2's `instant` joined,
-    Python's `,123` milliseconds written with a dot."""
-    if "instant.epochSecond" in records.columns:
-        nanos = records.get("instant.nanoOfSecond", pd.Series(pd.NA, index=records.index))
-        joined = records["instant.epochSecond"] + "." + nanos.fillna("0").str.zfill(9)
-        text = pd.Series(text.to_numpy(), index=records.index).fillna(joined)
-    text = pd.Series(pd.array(pd.Series(text.to_numpy(), dtype=object), dtype=STRING))
-    text = text.str.replace(r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2", regex=True)
+    Python's `,123` milliseconds written with a dot.
+
+    `text` (the frame's column) is taken again from the records, in arrow, unless log4j2's
+    `instant` has to fill it in: not through a Python string per line and back.
+    """
+    if "instant.epochSecond" in records:
+        index = pd.RangeIndex(len(text))
+        nanos = pd.Series(
+            pd.array(
+                records.get("instant.nanoOfSecond", pa.nulls(len(text), pa.string())), dtype=STRING
+            )
+        )
+        seconds = pd.Series(pd.array(records["instant.epochSecond"], dtype=STRING))
+        joined = seconds + "." + nanos.fillna("0").str.zfill(9)
+        text = pd.Series(text.to_numpy(), index=index).fillna(joined)
+        text = pd.Series(pd.array(pd.Series(text.to_numpy(), dtype=object), dtype=STRING))
+    else:
+        time = _first_present(records, KEYS["ts_text"])
+        time = pa.nulls(len(text), pa.string()) if time is None else time
+        text = pd.Series(pd.array(time, dtype=STRING))
+    if _has_comma(text):
+        text = text.str.replace(r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2", regex=True)
+    if text.notna().any() and not epoch_candidates(text).any():
+        # What `epoch_to_iso` gives then is the text itself, as Python objects, which the
+        # frame would turn back into its `str` dtype: 0.1 s per block for nothing.
+        return _as_str(pa.array(text.array))
     return epoch_to_iso(text).to_numpy()
+
+
+def _has_comma(text: pd.Series) -> bool:
+    """Whether any time has a comma, that is, may have Python's `,123` milliseconds."""
+    return bool(pc.any(pc.match_substring(pa.array(text.array), ","), min_count=0).as_py())
 
 
 def _severity(frame: pd.DataFrame) -> pd.Series:
@@ -258,13 +337,11 @@ def _severity(frame: pd.DataFrame) -> pd.Series:
     no level at all but an HTTP status is as severe as its status."""
     out = pd.Series(None, index=frame.index, dtype=object)
     if "level" in frame.columns:
-        level = frame["level"].astype(object)
-        codes, uniques = pd.factorize(level)  # a file has a handful of distinct levels
+        level = frame["level"]  # a file has a handful of distinct levels
+        codes, uniques = pd.factorize(level)
         by_unique = severity_from_number(pd.Series(uniques, dtype=object)).to_numpy()
         out = pd.Series(np.where(codes >= 0, by_unique[codes], None), index=frame.index)
-        # "DEBUG5", "debug2": lnav's numbered debug levels are still debug.
-        words = level.where(out.isna()).str.replace(r"^([A-Za-z]+)\d+$", r"\1", regex=True)
-        frame["level"] = words.to_numpy()
+        frame["level"] = _level_words(level, uniques, by_unique, codes)
         if "status" in frame.columns:
             no_level = level.isna() & frame["status"].notna()
             out[no_level] = severity_from_status(frame.loc[no_level, "status"])
@@ -272,6 +349,23 @@ def _severity(frame: pd.DataFrame) -> pd.Series:
         known = frame["status"].notna()
         out[known] = severity_from_status(frame.loc[known, "status"])
     return out
+
+
+def _level_words(
+    level: pd.Series, uniques: pd.Index, by_unique: np.ndarray, codes: np.ndarray
+) -> np.ndarray:
+    """Level words for the driver, left out where a numeric level gave the severity already.
+
+    "DEBUG5", "debug2": lnav's numbered debug levels are still debug. The regex runs once per
+    distinct level (a file has a handful) instead of once per line: Python's `re` over a
+    million lines took 0.4 s per block. A missing level is one more distinct value, last,
+    kept as the missing value `level` holds (None or NaN, by the column's dtype).
+    """
+    missing = level[codes < 0].iloc[0] if (codes < 0).any() else None
+    distinct = pd.Series([*uniques, missing], dtype=object)
+    numeric = pd.Series([*by_unique, None], dtype=object).notna()
+    words = distinct.where(~numeric).str.replace(r"^([A-Za-z]+)\d+$", r"\1", regex=True)
+    return words.to_numpy()[np.where(codes >= 0, codes, len(uniques))]
 
 
 JSON_LINES = register(
