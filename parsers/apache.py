@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.appfields import whole_numbers
 from parsers.base import LogFormat, Sample, register
 from parsers.nginx import extract_fields, search_fields
 from pipeline.schema import STRING
@@ -51,7 +52,7 @@ def parse_error(lines: pa.Array) -> pd.DataFrame:
     frame["referrer"] = search_fields(frame["message"], r", referer: (?P<referrer>\S+)$")[
         "referrer"
     ]
-    frame["pid"] = pd.to_numeric(frame["pid"]).astype("Int64")
+    frame["pid"] = whole_numbers(frame["pid"])
     return frame.drop(columns=["tid", "module"])
 
 

@@ -7,6 +7,8 @@ helpers turn those spellings into what the driver and the schema expect, each ov
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -132,6 +134,27 @@ def severity_from_number(values: pd.Series) -> pd.Series:
     small = numbers.where((numbers >= 0) & (numbers <= 7) & (numbers == numbers.round()))
     out = out.where(out.notna(), small.map(syslog))
     return out.where(out.notna(), None)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with lone surrogates (what a JSON `\\ud800` escape decodes to) as U+FFFD, as
+    invalid UTF-8 is read: arrow cannot hold them, and one lost its whole batch of lines."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def whole_numbers(values: pd.Series) -> pd.Series:
+    """Whole numbers (pids, byte counts) as Int64; anything else is missing: text, a fraction
+    (`"pid": 1.5`), a number past int64. A cast error there lost the whole batch of lines."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.dtype.kind == "i":  # every value an integer that fits: exactly as they are
+        return numbers.astype("Int64")
+    # Past int64 pandas' cast wraps silently (to -2**63), so the range is checked here.
+    floats = pd.Series(numbers.to_numpy(dtype="float64", na_value=np.nan), index=values.index)
+    whole = (floats == np.trunc(floats)) & (floats.abs() < 2.0**63)
+    return floats.where(whole).astype("Int64")
 
 
 def http_status(values: pd.Series) -> pd.Series:

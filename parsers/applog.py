@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.appfields import whole_numbers
 from parsers.base import LogFormat, Sample, register
 from pipeline.schema import STRING
 
@@ -75,7 +76,7 @@ def layouts_parser(layouts: Sequence[str]):
         if "service" in frame.columns:
             frame["service"] = frame["service"].str.strip()
         if "pid" in frame.columns:
-            frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
+            frame["pid"] = whole_numbers(frame["pid"])
         return frame.drop(columns=[c for c in ("thread", "file", "line") if c in frame.columns])
 
     return parse

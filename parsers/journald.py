@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from parsers.appfields import valid_text, whole_numbers
 from parsers.base import LogFormat, Sample, register, severity_from_pri
 from parsers.syslog import message_level
 from pipeline.schema import STRING
@@ -51,7 +52,7 @@ def parse_journald(lines: pa.Array) -> pd.DataFrame:
     frame["host"] = records["_HOSTNAME"].to_numpy()
     frame["service"] = records["SYSLOG_IDENTIFIER"].fillna(records["_COMM"]).to_numpy()
     pid = records["_PID"].fillna(records["SYSLOG_PID"])
-    frame["pid"] = pd.to_numeric(pid, errors="coerce").astype("Int64")
+    frame["pid"] = whole_numbers(pid)
     message = records["MESSAGE"].fillna("").astype(object)
     frame["message"] = pd.array(message.to_numpy(), dtype=STRING)
     frame["severity"] = severity_from_pri(records["PRIORITY"]).to_numpy()
@@ -113,7 +114,7 @@ def _text(value: object) -> str | None:
         if all(isinstance(item, int) and 0 <= item < 256 for item in value):
             return bytes(value).decode("utf-8", "replace")
         return "\n".join(filter(None, (_text(item) for item in value)))
-    return str(value)
+    return valid_text(str(value))
 
 
 def _empty() -> pd.DataFrame:

@@ -24,6 +24,8 @@ from parsers.appfields import (
     epoch_to_iso,
     http_status,
     severity_from_number,
+    valid_text,
+    whole_numbers,
 )
 from parsers.base import LogFormat, Sample, register, severity_from_status
 from pipeline.schema import STRING
@@ -108,7 +110,7 @@ def parse_json_lines(lines: pa.Array) -> pd.DataFrame:
         frame["status"] = _per_distinct(frame["status"], http_status).to_numpy()
     for column in ("pid", "bytes"):
         if column in frame.columns:
-            frame[column] = _per_distinct(frame[column], _integers)
+            frame[column] = _per_distinct(frame[column], whole_numbers)
     durations = [
         _per_distinct(pd.Series(pd.array(records[key], dtype=STRING)), duration_ms, unit)
         for key, unit in DURATION_KEYS.items()
@@ -155,10 +157,6 @@ def _per_distinct(
     distinct = values.iloc[rows].reset_index(drop=True)
     result = function(distinct, *args).reset_index(drop=True)
     return pd.Series(result.take(slot[codes]).array, index=values.index)
-
-
-def _integers(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(values, errors="coerce").astype("Int64")
 
 
 def _read(lines: pa.Array, offset: int) -> tuple[Records, np.ndarray]:
@@ -278,14 +276,14 @@ def _flatten(record: Mapping[str, object], prefix: str = "") -> dict[str, str]:
     """The same dotted, text-valued view of one record that `_flat_frame` gives for a batch."""
     out: dict[str, str] = {}
     for key, value in record.items():
-        name = f"{prefix}{key}"
+        name = valid_text(f"{prefix}{key}")
         if isinstance(value, dict):
             for inner, text in _flatten(value, f"{name}.").items():
                 out.setdefault(inner, text)
         elif isinstance(value, bool):
             out.setdefault(name, "true" if value else "false")
         elif isinstance(value, (str, int, float)):
-            out.setdefault(name, str(value))
+            out.setdefault(name, valid_text(str(value)))
     return out
 
 

