@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.timestamps import TimeOptions, parse_times, parse_timestamps
+from parsers.timestamps import TimeOptions, YearlessTimes, parse_times
 from pipeline.memory import release_memory
-from pipeline.schema import SEVERITY_LEVELS, STRING, conform
+from pipeline.schema import SEVERITY, SEVERITY_LEVELS, STRING, conform
 
 # A parse function: a batch of event-start lines in, a frame indexed by the positions (in the
 # batch) of the lines it understood out. Columns are schema columns plus, optionally, `ts_text`
@@ -224,17 +224,43 @@ def parse_lines(
     unparsed_pos = np.flatnonzero(unparsed)
 
     frame["line_no"] = event_pos + first_line_no
-    frame["format"] = fmt.name
+    frame["format"] = _format_column(fmt.name, len(frame))
     frame["severity"] = _severity(frame)
     examples = array.take(pa.array(unparsed_pos[:3], pa.int64())).to_pylist()
     return ParsedLines(
-        events=conform(frame),
+        events=conform(_missing_names_as_objects(frame)),
         lines=n,
         blank=int((blank & ~continuation).sum()),
         continuation=int(continuation.sum()),
         unparsed_line_nos=(unparsed_pos + first_line_no).tolist(),
         unparsed_examples=examples,
     )
+
+
+def _format_column(name: str, n: int) -> pd.Categorical | str:
+    """Every event's format: one category (what casting `n` copies of `name` gives, without
+    them); no rows are left as they always were."""
+    if not n:
+        return name
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([name]))
+
+
+def _missing_names_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns of pandas' `str` dtype (syslog's hosts and programs) that hold no value at
+    all, as Python objects.
+
+    `conform` casts them to categories: from `str` those have `str` categories even when there
+    are none, from objects (what parsers gave before they kept arrow text) object ones. Tables
+    of different files are joined by their categories, so the empty case must not differ.
+    """
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == _NAMES and not column.notna().any():
+            frame[name] = column.astype(object)
+    return frame
+
+
+_NAMES = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _subset(array: pa.Array, positions: np.ndarray) -> pa.Array:
@@ -287,7 +313,9 @@ def _with_time(
         # Epoch numbers (journald, `$msec`) are absolute instants: nothing to infer about them.
         frame["utc_offset"] = pd.array(np.zeros(len(frame), np.int16), dtype=pd.Int16Dtype())
         return frame
-    text = frame.pop("ts_text").astype(object)
+    text = frame.pop("ts_text")
+    if not isinstance(text.dtype, pd.CategoricalDtype):
+        text = text.astype(object)
     if fmt.yearless:
         frame["ts"] = _yearless(
             text, fmt.ts_format or "%b %d %H:%M:%S", time, year_hint, year_default
@@ -304,45 +332,10 @@ def _yearless(
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None,
     year_default: int | None,
 ) -> pd.Series:
-    """Give year-less timestamps a year, rolling over at New Year inside the file.
-
-    The base year is, in order: `--year`; the year that puts the file closest to the span the
-    other sources cover (the latest, when several put it inside); the file's mtime year (its
-    last line was written then).
-    """
-    squeezed = text.str.replace(r"\s+", " ", regex=True)
-    months = pd.to_datetime("2000 " + squeezed, format="%Y " + fmt, errors="coerce").dt.month
-    rolled = (months.diff() < -6).cumsum().fillna(0).astype(int).to_numpy()
-    wraps = int(rolled[-1]) if len(rolled) else 0
-
-    def with_base(base: int) -> pd.Series:
-        years = (base + rolled).astype(str)
-        return parse_timestamps(
-            pd.Series(years, index=text.index) + " " + squeezed, "%Y " + fmt, time.tz
-        )
-
-    if time.year is not None:
-        return with_base(time.year)
-    if year_hint is not None:
-        # Years around both ends of the span; among those that put the file inside it, the
-        # latest: one stray line from 1970 in another log must not send this one back in time.
-        start, end = year_hint
-        candidates = {*range(start.year - 1 - wraps, start.year + 1)}
-        candidates |= {*range(end.year - 1 - wraps, end.year + 1)}
-        placed = {base: with_base(base) for base in sorted(candidates)}
-        best = min(placed, key=lambda base: (_distance(placed[base], start, end), -base))
-        return placed[best]
-    base = (year_default or pd.Timestamp.now(tz="UTC").year) - wraps
-    return with_base(base)
-
-
-def _distance(ts: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
-    first, last = ts.min(), ts.max()
-    if pd.isna(first):
-        return float("inf")
-    gap_before = max((start - last).total_seconds(), 0.0)
-    gap_after = max((first - end).total_seconds(), 0.0)
-    return gap_before + gap_after
+    """Give year-less timestamps a year, rolling over at New Year inside the file
+    (`YearlessTimes.choose` says how the year is chosen)."""
+    instants = YearlessTimes.of(text, fmt).choose(fmt, time, year_hint, year_default)
+    return pd.Series(pd.DatetimeIndex(instants).tz_localize("UTC"), index=text.index)
 
 
 _LEVEL_WORDS = {
@@ -381,16 +374,34 @@ def severity_from_status(status: pd.Series) -> pd.Series:
     return out
 
 
-def _severity(frame: pd.DataFrame) -> pd.Series:
-    """Severity from what the format gave: `severity`, else a `level` word, else info."""
-    out = pd.Series("info", index=frame.index, dtype=object)
+def _severity(frame: pd.DataFrame) -> pd.Categorical:
+    """Severity from what the format gave: `severity`, else a `level` word, else info.
+
+    Worked out per distinct word and taken back by code: a million rows of Python strings to
+    map and cast to categories cost a third of a second.
+    """
+    info = SEVERITY.categories.get_loc("info")
+    out = np.full(len(frame), info, dtype=np.int8)
     if "level" in frame.columns:
-        from_level = normalize_level(frame.pop("level"))
-        out = from_level.where(from_level.notna(), out)
+        from_level = _codes_of(
+            frame.pop("level"), lambda word: _LEVEL_WORDS.get(word.strip().lower())
+        )
+        out = np.where(from_level >= 0, from_level, out)
     if "severity" in frame.columns:
-        given = frame["severity"].astype(object)
-        out = given.where(given.notna(), out)
-    return out
+        given = frame["severity"]
+        # A name that is no severity level is a missing severity, not info (as casting it is).
+        named = _codes_of(given, lambda name: name)
+        out = np.where(given.notna().to_numpy(dtype=bool), named, out)
+    return pd.Categorical.from_codes(out, dtype=SEVERITY)
+
+
+def _codes_of(values: pd.Series, name_of: Callable[[str], str | None]) -> np.ndarray:
+    """Per row, the SEVERITY code of `name_of(str(value))`; -1 where that is no level or the
+    value is missing."""
+    codes, distinct = pd.factorize(values)
+    names = [name_of(str(value)) for value in distinct]
+    lookup = np.array([*SEVERITY.categories.get_indexer(names), -1], dtype=np.int8)
+    return lookup[codes]  # code -1 (missing) takes the appended -1
 
 
 def regex_parser(pattern: str) -> ParseFunction:
