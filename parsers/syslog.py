@@ -289,9 +289,10 @@ def _pid(text: pa.Array) -> pd.api.extensions.ExtensionArray:
 
 
 def _finish(positions: np.ndarray, columns: dict, *, bsd: bool) -> pd.DataFrame:
-    """Columns every syslog format shares: severity from PRI or a level word, pid, repeats.
+    """Columns every syslog format shares: severity from PRI or a level word, pid.
 
-    Built from the arrow captures directly; only the repeats (rare) go through pandas.
+    Built from the arrow captures directly. Repeats are the driver's (`LogFormat.repeats`):
+    in a large file the event a repeat repeats may be in the block before.
     """
     message = _clean_message(columns.pop("message"))
     if bsd:
@@ -299,7 +300,7 @@ def _finish(positions: np.ndarray, columns: dict, *, bsd: bool) -> pd.DataFrame:
     level = _message_level(message)
     if "level" in columns:
         level = pc.coalesce(columns.pop("level"), level)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "ts_text": columns.pop("ts_text"),
             "host": pd.array(columns.pop("host"), dtype=_NAME),
@@ -312,34 +313,16 @@ def _finish(positions: np.ndarray, columns: dict, *, bsd: bool) -> pd.DataFrame:
         },
         index=pd.Index(positions, dtype=np.int64),
     )
-    return _attribute_repeats(frame)
 
 
-# `str.contains` read repeats with Python's `re`, whose `\d` and `\s` are Unicode's: the same
-# classes spelled out for RE2 (`\s` is what `str.isspace` calls whitespace).
+# `last message repeated N times`. Repeats were found by `str.contains`, with Python's `re`,
+# whose `\d` and `\s` are Unicode's: the same classes spelled out for RE2 (`\s` is what
+# `str.isspace` calls whitespace).
 _PY_SPACE = (
     r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
     r"\x{205f}\x{3000}]"
 )
-_REPEAT_MESSAGE = rf"^(?:(?:--- )?last message repeated \p{{Nd}}+ times?(?: ---)?){_PY_SPACE}*$"
-
-
-def _attribute_repeats(frame: pd.DataFrame) -> pd.DataFrame:
-    """`last message repeated N times` repeats the event before it: same program, host, pid and
-    severity. It stays an event of its own (its count is in its message)."""
-    message = pa.array(frame["message"].array)
-    repeat = pc.match_substring_regex(message, _REPEAT_MESSAGE).fill_null(False)
-    repeat = repeat.to_numpy(zero_copy_only=False)
-    if not repeat.any():
-        return frame
-    for column in ("service", "host", "pid", "severity", "level"):
-        if column not in frame.columns:
-            continue
-        values = frame[column].astype(object)
-        previous = values.mask(repeat).ffill()
-        frame[column] = values.where(~repeat | values.notna(), previous).to_numpy()
-    frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
-    return frame
+REPEAT_MESSAGE = rf"^(?:(?:--- )?last message repeated \p{{Nd}}+ times?(?: ---)?){_PY_SPACE}*$"
 
 
 def _time_text(text: pa.Array, *, iso: bool) -> pd.Categorical:
@@ -409,6 +392,7 @@ SYSLOG_RFC3164 = register(
         yearless=True,
         multiline=True,
         continues=CONTINUATION,
+        repeats=REPEAT_MESSAGE,
         specificity=5,
         samples=[
             Sample(
@@ -512,6 +496,7 @@ SYSLOG_ISO = register(
         ts_format="ISO8601",
         multiline=True,
         continues=CONTINUATION,
+        repeats=REPEAT_MESSAGE,
         specificity=9,  # above python_logging's catch-all `TIME text` layout
         samples=[
             Sample(
@@ -547,6 +532,7 @@ SYSLOG_RFC5424 = register(
         parse=parse_rfc5424,
         ts_format="ISO8601",
         multiline=True,
+        repeats=REPEAT_MESSAGE,
         specificity=11,  # stricter than syslog_iso, which also reads its lines (badly)
         samples=[
             Sample(

@@ -231,9 +231,19 @@ class YearlessTimes:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def take(self, positions: np.ndarray) -> YearlessTimes:
-        """The same texts for the lines at `positions` only."""
-        return YearlessTimes(self.texts, self.months, self.codes[positions])
+    def take(self, rows: np.ndarray) -> YearlessTimes:
+        """The same texts for the lines `rows` (positions or a mask) selects only."""
+        return YearlessTimes(self.texts, self.months, self.codes[rows])
+
+    def read_in(self, year: int, fmt: str) -> np.ndarray:
+        """Each line's time in `year`, no rollover, as UTC wall clock (datetime64[ns], NaT
+        where the text is no date in that year)."""
+        text = pd.Series([f"{year} {value}" for value in self.texts], dtype=object)
+        distinct = parse_timestamps(text, "%Y " + fmt, None).to_numpy(dtype="datetime64[ns]")
+        out = np.full(len(self.codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+        present = self.codes >= 0
+        out[present] = distinct[self.codes[present]]
+        return out
 
     def rolled(self) -> np.ndarray:
         """New Years passed before each line: a month more than six below the line before's.
