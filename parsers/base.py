@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.timestamps import TimeOptions, parse_times, parse_timestamps
+from parsers.timestamps import TimeOptions, YearlessTimes, parse_times
 from pipeline.memory import release_memory
-from pipeline.schema import SEVERITY_LEVELS, STRING, conform
+from pipeline.schema import SEVERITY, SEVERITY_LEVELS, STRING, conform
 
 # A parse function: a batch of event-start lines in, a frame indexed by the positions (in the
 # batch) of the lines it understood out. Columns are schema columns plus, optionally, `ts_text`
@@ -56,6 +56,9 @@ class LogFormat:
     continues: str | None = None  # if set, RE2 regex a multiline continuation must match
     specificity: int = 0  # breaks ties when several formats recognise the same lines
     parse_is_sniff: bool = False  # `parse` keeps exactly the lines `sniff` matches, no others
+    # RE2 regex: a message that repeats the event before it (`last message repeated 3 times`),
+    # whose program, host, pid and severity it takes where it names none.
+    repeats: str | None = None
 
     def matches(self, lines: pa.Array) -> np.ndarray:
         """Boolean mask of the lines this format recognises as the start of an event."""
@@ -145,6 +148,19 @@ def first_non_blank(array: pa.Array, count: int) -> pa.Array:
         head *= 2
 
 
+# What a repeat takes from the event before it.
+REPEATED_COLUMNS = ("service", "host", "pid", "severity", "level")
+
+
+@dataclass
+class DeferredYear:
+    """A block's year-less times, left for the caller to give a year once every block of the
+    file is read (`parsers.mixed.parse_blocks`): the year depends on all of them."""
+
+    times: YearlessTimes  # every line the format parsed (event or not), in order
+    events: np.ndarray  # bool per such line: it became an event (its text is a date in 2000)
+
+
 @dataclass
 class ParsedLines:
     """What one batch of lines gave: events, and the accounting of every line."""
@@ -155,6 +171,10 @@ class ParsedLines:
     continuation: int  # lines folded into the event before them
     unparsed_line_nos: list[int]  # 1-based
     unparsed_examples: list[str]
+    # A block of a larger file only: its times without their year (`defer_year`), and what the
+    # next block's repeats take from it (`repeated`).
+    deferred: DeferredYear | None = field(default=None, repr=False)
+    repeated: dict[str, object] | None = field(default=None, repr=False)
 
     @property
     def unparsed(self) -> int:
@@ -170,6 +190,8 @@ def parse_lines(
     year_default: int | None = None,
     first_line_no: int = 1,
     hold_back_last: bool = False,
+    defer_year: bool = False,
+    repeated: dict[str, object] | None = None,
 ) -> ParsedLines:
     """Parse `lines` (one file, in order) with `fmt` into events of the schema.
 
@@ -177,6 +199,10 @@ def parse_lines(
     the file's mtime: both only matter for year-less formats when `time.year` is not given.
     `hold_back_last` (for a block of a larger file) leaves out the last event and every line
     after it: the result covers the first `lines` lines only.
+
+    For a block of a larger file, `defer_year` leaves year-less times without their year (the
+    events' `ts` is a placeholder; `deferred` holds what choosing the year needs), and
+    `repeated` is what the blocks before left for this one's repeats to take.
     """
     time = time or TimeOptions()
     array = lines if isinstance(lines, pa.Array) else pa.array(list(lines), pa.string())
@@ -194,8 +220,14 @@ def parse_lines(
         start_pos[parsed.index.to_numpy(dtype=np.int64)] if parsed is not None else start_pos[:0]
     )
     frame = parsed.reset_index(drop=True) if parsed is not None else pd.DataFrame()
-    frame = _with_time(frame, fmt, time, year_hint, year_default)
+    repeat = _attribute_repeats(frame, fmt, repeated)
+    times = None
+    if defer_year and fmt.yearless:
+        frame, times = _leap_year_times(frame, fmt)
+    else:
+        frame = _with_time(frame, fmt, time, year_hint, year_default)
     valid_time = frame["ts"].notna().to_numpy() if len(frame) else np.zeros(0, bool)
+    every_parsed = frame
     frame = frame[valid_time].reset_index(drop=True)
     event_pos = parsed_pos[valid_time]
 
@@ -222,19 +254,114 @@ def parse_lines(
         event_pos = event_pos[: len(frame)]
         blank, continuation, unparsed = blank[:n], continuation[:n], unparsed[:n]
     unparsed_pos = np.flatnonzero(unparsed)
+    kept = parsed_pos < n  # the parsed lines this result covers
+    deferred = None if times is None else DeferredYear(times.take(kept), valid_time[kept])
+    if fmt.repeats is not None:
+        repeated = _left_for_repeats(every_parsed, repeat, kept, repeated)
+    del every_parsed
 
     frame["line_no"] = event_pos + first_line_no
-    frame["format"] = fmt.name
+    frame["format"] = _format_column(fmt.name, len(frame))
     frame["severity"] = _severity(frame)
     examples = array.take(pa.array(unparsed_pos[:3], pa.int64())).to_pylist()
     return ParsedLines(
-        events=conform(frame),
+        events=conform(_missing_names_as_objects(frame)),
         lines=n,
         blank=int((blank & ~continuation).sum()),
         continuation=int(continuation.sum()),
         unparsed_line_nos=(unparsed_pos + first_line_no).tolist(),
         unparsed_examples=examples,
+        deferred=deferred,
+        repeated=repeated if fmt.repeats is not None else None,
     )
+
+
+def _attribute_repeats(
+    frame: pd.DataFrame, fmt: LogFormat, before: dict[str, object] | None
+) -> np.ndarray:
+    """Give repeats (`fmt.repeats`) the program, host, pid and severity of the event before
+    them, where they name none; returns which parsed lines are repeats.
+
+    "The event before" is the last line that is no repeat and has the value, as a forward fill
+    finds it; `before` holds those values from the blocks before this one. A repeat stays an
+    event of its own (its count is in its message).
+    """
+    if fmt.repeats is None or not len(frame):
+        return np.zeros(len(frame), dtype=bool)
+    message = pa.array(frame["message"], pa.string(), from_pandas=True)
+    repeat = pc.match_substring_regex(message, fmt.repeats).fill_null(False)
+    repeat = repeat.to_numpy(zero_copy_only=False)
+    if not repeat.any():
+        return repeat
+    for column in REPEATED_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values = frame[column].astype(object)
+        previous = values.mask(repeat).ffill()
+        if before and before.get(column) is not None:
+            previous = previous.where(previous.notna(), before[column])
+        frame[column] = values.where(~repeat | values.notna(), previous).to_numpy()
+    frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
+    return repeat
+
+
+def _left_for_repeats(
+    frame: pd.DataFrame, repeat: np.ndarray, kept: np.ndarray, before: dict[str, object] | None
+) -> dict[str, object]:
+    """What a repeat in the next block takes: per column, the value of the last line of this
+    one (among `kept`) that is no repeat and has one, else what the blocks before left."""
+    out = dict(before or {})
+    candidates = kept & ~repeat
+    for column in REPEATED_COLUMNS:
+        if column not in frame.columns:
+            continue
+        present = np.flatnonzero(candidates & frame[column].notna().to_numpy(dtype=bool))
+        if len(present):
+            out[column] = frame[column].iloc[int(present[-1])]
+    return out
+
+
+def _leap_year_times(frame: pd.DataFrame, fmt: LogFormat) -> tuple[pd.DataFrame, YearlessTimes]:
+    """Year-less `ts_text` kept for the caller to give a year (`DeferredYear`), and `ts` as if
+    every line were of 2000: only to tell lines with a date from lines without, and 2000 is a
+    leap year, so `Feb 29` is a date whatever year the file turns out to be in."""
+    text_format = fmt.ts_format or "%b %d %H:%M:%S"
+    if "ts_text" not in frame.columns:
+        empty = YearlessTimes.of(pd.Series([], dtype=object), text_format)
+        return _with_time(frame, fmt, TimeOptions(), None, None), empty
+    text = frame.pop("ts_text")
+    if not isinstance(text.dtype, pd.CategoricalDtype):
+        text = text.astype(object)
+    times = YearlessTimes.of(text, text_format)
+    instants = times.read_in(2000, text_format)
+    frame["ts"] = pd.Series(pd.DatetimeIndex(instants).tz_localize("UTC"), index=frame.index)
+    return frame, times
+
+
+def _format_column(name: str, n: int) -> pd.Categorical | str:
+    """Every event's format: one category (what casting `n` copies of `name` gives, without
+    them); no rows are left as they always were."""
+    if not n:
+        return name
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([name]))
+
+
+def _missing_names_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns of pandas' `str` dtype (syslog's hosts and programs) that hold no value at
+    all, as Python objects.
+
+    `conform` casts them to categories: from `str` those have `str` categories even when there
+    are none, from objects (what parsers gave before they kept arrow text) object ones. Tables
+    of different files are joined by their categories, so the empty case must not differ.
+    """
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == _NAMES and not column.notna().any():
+            frame[name] = column.astype(object)
+    return frame
+
+
+_NAMES = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _subset(array: pa.Array, positions: np.ndarray) -> pa.Array:
@@ -287,7 +414,9 @@ def _with_time(
         # Epoch numbers (journald, `$msec`) are absolute instants: nothing to infer about them.
         frame["utc_offset"] = pd.array(np.zeros(len(frame), np.int16), dtype=pd.Int16Dtype())
         return frame
-    text = frame.pop("ts_text").astype(object)
+    text = frame.pop("ts_text")
+    if not isinstance(text.dtype, pd.CategoricalDtype):
+        text = text.astype(object)
     if fmt.yearless:
         frame["ts"] = _yearless(
             text, fmt.ts_format or "%b %d %H:%M:%S", time, year_hint, year_default
@@ -304,45 +433,10 @@ def _yearless(
     year_hint: tuple[pd.Timestamp, pd.Timestamp] | None,
     year_default: int | None,
 ) -> pd.Series:
-    """Give year-less timestamps a year, rolling over at New Year inside the file.
-
-    The base year is, in order: `--year`; the year that puts the file closest to the span the
-    other sources cover (the latest, when several put it inside); the file's mtime year (its
-    last line was written then).
-    """
-    squeezed = text.str.replace(r"\s+", " ", regex=True)
-    months = pd.to_datetime("2000 " + squeezed, format="%Y " + fmt, errors="coerce").dt.month
-    rolled = (months.diff() < -6).cumsum().fillna(0).astype(int).to_numpy()
-    wraps = int(rolled[-1]) if len(rolled) else 0
-
-    def with_base(base: int) -> pd.Series:
-        years = (base + rolled).astype(str)
-        return parse_timestamps(
-            pd.Series(years, index=text.index) + " " + squeezed, "%Y " + fmt, time.tz
-        )
-
-    if time.year is not None:
-        return with_base(time.year)
-    if year_hint is not None:
-        # Years around both ends of the span; among those that put the file inside it, the
-        # latest: one stray line from 1970 in another log must not send this one back in time.
-        start, end = year_hint
-        candidates = {*range(start.year - 1 - wraps, start.year + 1)}
-        candidates |= {*range(end.year - 1 - wraps, end.year + 1)}
-        placed = {base: with_base(base) for base in sorted(candidates)}
-        best = min(placed, key=lambda base: (_distance(placed[base], start, end), -base))
-        return placed[best]
-    base = (year_default or pd.Timestamp.now(tz="UTC").year) - wraps
-    return with_base(base)
-
-
-def _distance(ts: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
-    first, last = ts.min(), ts.max()
-    if pd.isna(first):
-        return float("inf")
-    gap_before = max((start - last).total_seconds(), 0.0)
-    gap_after = max((first - end).total_seconds(), 0.0)
-    return gap_before + gap_after
+    """Give year-less timestamps a year, rolling over at New Year inside the file
+    (`YearlessTimes.choose` says how the year is chosen)."""
+    instants = YearlessTimes.of(text, fmt).choose(fmt, time, year_hint, year_default)
+    return pd.Series(pd.DatetimeIndex(instants).tz_localize("UTC"), index=text.index)
 
 
 _LEVEL_WORDS = {
@@ -381,16 +475,34 @@ def severity_from_status(status: pd.Series) -> pd.Series:
     return out
 
 
-def _severity(frame: pd.DataFrame) -> pd.Series:
-    """Severity from what the format gave: `severity`, else a `level` word, else info."""
-    out = pd.Series("info", index=frame.index, dtype=object)
+def _severity(frame: pd.DataFrame) -> pd.Categorical:
+    """Severity from what the format gave: `severity`, else a `level` word, else info.
+
+    Worked out per distinct word and taken back by code: a million rows of Python strings to
+    map and cast to categories cost a third of a second.
+    """
+    info = SEVERITY.categories.get_loc("info")
+    out = np.full(len(frame), info, dtype=np.int8)
     if "level" in frame.columns:
-        from_level = normalize_level(frame.pop("level"))
-        out = from_level.where(from_level.notna(), out)
+        from_level = _codes_of(
+            frame.pop("level"), lambda word: _LEVEL_WORDS.get(word.strip().lower())
+        )
+        out = np.where(from_level >= 0, from_level, out)
     if "severity" in frame.columns:
-        given = frame["severity"].astype(object)
-        out = given.where(given.notna(), out)
-    return out
+        given = frame["severity"]
+        # A name that is no severity level is a missing severity, not info (as casting it is).
+        named = _codes_of(given, lambda name: name)
+        out = np.where(given.notna().to_numpy(dtype=bool), named, out)
+    return pd.Categorical.from_codes(out, dtype=SEVERITY)
+
+
+def _codes_of(values: pd.Series, name_of: Callable[[str], str | None]) -> np.ndarray:
+    """Per row, the SEVERITY code of `name_of(str(value))`; -1 where that is no level or the
+    value is missing."""
+    codes, distinct = pd.factorize(values)
+    names = [name_of(str(value)) for value in distinct]
+    lookup = np.array([*SEVERITY.categories.get_indexer(names), -1], dtype=np.int8)
+    return lookup[codes]  # code -1 (missing) takes the appended -1
 
 
 def regex_parser(pattern: str) -> ParseFunction:

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.base import (
+    DeferredYear,
     LogFormat,
     ParsedLines,
     detect_format,
@@ -35,7 +36,7 @@ from parsers.base import (
     parse_lines,
     registered,
 )
-from parsers.timestamps import TimeOptions
+from parsers.timestamps import TimeOptions, YearlessTimes
 from pipeline.memory import release_memory
 from pipeline.schema import concat_column, conform, empty_events
 
@@ -94,42 +95,51 @@ def parse_file(
     return _finish(merged, primaries[0] if primaries else None, named)
 
 
+class YearNeedsWholeFile(Exception):
+    """The year chosen for a year-less file makes some line's date other than it was taken to
+    be while the blocks were parsed (`Feb 29` in a year that has none): its events would differ
+    from reading the file whole, so the caller reads it whole."""
+
+
 def parse_blocks(
     first: pa.Array,
     rest: Iterable[pa.Array],
     time: TimeOptions | None = None,
     *,
     forced: LogFormat | None = None,
+    year_hint: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     year_default: int | None = None,
     keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> ParsedFile:
     """`parse_file` of a large file that comes a block of lines at a time, same result.
 
-    A format with a year in its timestamps is parsed block by
-    block, and `keep` trims each block's events (to the columns the caller needs) before the
-    next block is read: memory holds one block of text, not the file. The lines that format did
-    not understand are kept aside and offered to the other formats at the end, as `parse_file`
-    offers them. Anything else (multi-line events, year-less syslog, `docker compose` output, a
-    file no format recognises) needs the whole file in view, so its blocks are joined first.
+    The file's format is parsed block by block, and `keep` trims each block's events (to the
+    columns the caller needs) before the next block is read: memory holds one block of text,
+    not the file. The lines that format did not understand are kept aside and offered to the
+    other formats at the end, as `parse_file` offers them. A year-less format (RFC 3164) keeps
+    each block's time text without a year; the year, which depends on every line, is chosen
+    once at the end over the distinct texts (`YearNeedsWholeFile` when that cannot give what
+    reading the whole file gives). Anything else (`docker compose` output, a file no format
+    recognises in its first lines) needs the whole file in view, so its blocks are joined first.
     """
     keep = keep or (lambda events: events)
     time = time or TimeOptions()
     primary = forced or detect_format(first)
-    if (
-        primary is None
-        or primary.yearless
-        or _compose_prefix(first.slice(0, DETECT_LINES * 10)) is not None
-    ):
+    if primary is None or _compose_prefix(first.slice(0, DETECT_LINES * 10)) is not None:
         whole = pa.concat_arrays([first, *rest])
         del first
-        parsed = parse_file(whole, time, forced=forced, year_default=year_default)
+        parsed = parse_file(
+            whole, time, forced=forced, year_hint=year_hint, year_default=year_default
+        )
         parsed.events = keep(parsed.events)
         return parsed
-    options = _Options(time, forced, None, year_default)
+    options = _Options(time, forced, year_hint, year_default)
     pieces: list[pd.DataFrame] = []
     lines = blank = continuation = 0
     unparsed: list[np.ndarray] = []  # 0-based line numbers in the file
     unparsed_text: list[pa.Array] = []
+    deferred: list[DeferredYear] = []  # a year-less format's times, block by block
+    repeated = None  # what the next block's repeats take from the blocks so far
     carry = None  # a multi-line format's last event so far, and the lines after it
     for block in itertools.chain([first], rest, [None]):
         if block is None:  # after the last block: what was held back, on its own
@@ -147,10 +157,15 @@ def parse_blocks(
             year_default=year_default,
             first_line_no=lines + 1,
             hold_back_last=hold_back,
+            defer_year=primary.yearless,
+            repeated=repeated,
         )
         if hold_back:
             carry = block.slice(part.lines)
         pieces.append(keep(part.events))
+        if part.deferred is not None:
+            deferred.append(part.deferred)
+        repeated = part.repeated
         positions = np.asarray(part.unparsed_line_nos, dtype=np.int64) - 1
         if len(positions):
             unparsed.append(positions)
@@ -165,10 +180,14 @@ def parse_blocks(
     text = pa.concat_arrays(unparsed_text) if unparsed_text else pa.array([], pa.string())
     events = _concat_blocks(pieces)
     del pieces
+    if primary.yearless:
+        events = _place_years(events, deferred, primary, options)
     if forced is None and len(leftover):
         # As `_parse_stream`: the leftovers, in file order, offered to the other formats.
-        span = (events["ts"].min(), events["ts"].max()) if len(events) else None
-        options = dataclasses.replace(options, year_hint=span)
+        if options.year_hint is None and len(events):
+            options = dataclasses.replace(
+                options, year_hint=(events["ts"].min(), events["ts"].max())
+            )
         found, kept = _offer_leftovers(text, leftover, primary, options)
         if found:
             events = _concat_blocks([events, *(keep(piece) for piece in found)])
@@ -184,6 +203,24 @@ def parse_blocks(
         unparsed_examples=text.slice(0, 3).to_pylist(),
     )
     return _finish(result, primary.name, [])
+
+
+def _place_years(
+    events: pd.DataFrame, deferred: list[DeferredYear], fmt: LogFormat, options: _Options
+) -> pd.DataFrame:
+    """The year-less events' `ts`, the year chosen over every block's lines at once, as
+    `parse_lines` chooses it for a whole file."""
+    times = YearlessTimes.join([part.times for part in deferred])
+    was_event = np.concatenate([part.events for part in deferred]) if deferred else np.zeros(0)
+    instants = times.choose(
+        fmt.ts_format or "%b %d %H:%M:%S", options.time, options.year_hint, options.year_default
+    )
+    if not np.array_equal(~np.isnat(instants), was_event.astype(bool)):
+        raise YearNeedsWholeFile(fmt.name)
+    if "ts" in events.columns and len(events):
+        placed = pd.DatetimeIndex(instants[was_event.astype(bool)]).tz_localize("UTC")
+        events["ts"] = pd.Series(placed, index=events.index)
+    return events
 
 
 def _concat_blocks(pieces: list[pd.DataFrame]) -> pd.DataFrame:

@@ -36,8 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import nginx
-from parsers.base import LogFormat, Sample, register, severity_from_pri
-from pipeline.schema import STRING
+from parsers.base import LogFormat, Sample, register
+from pipeline.schema import SEVERITY_LEVELS, STRING
 
 # Words that are a log level when they stand where a syslog host or program would be: such a line
 # is an application log ("2024-03-14T02:31:07Z INFO started"), not syslog.
@@ -146,126 +146,216 @@ def _unnamed(pattern: str) -> str:
     return _GROUP_NAME.sub("(?:", pattern)
 
 
-def read_layouts(lines: pa.Array, layouts: Sequence[str]) -> pd.DataFrame:
-    """Named groups of the first layout each line fits, indexed by the line's position.
+# Host and program names as pandas' default string dtype: `conform` casts them to categories,
+# whose categories must be what casting Python strings gives (an arrow-backed `str`).
+_NAME = pd.StringDtype("pyarrow", na_value=np.nan)
+_NULL = pa.scalar(None, pa.string())
+_SEVERITY_BY_CODE = pa.array(list(reversed(SEVERITY_LEVELS)), pa.string())
+_PID_DIGITS = r"^\d{1,18}$"  # always fits int64: cast in arrow, anything else as pandas reads it
 
-    Each layout runs vectorised over the lines no earlier layout took; empty captures are None.
+
+def layout_captures(lines: pa.Array, layouts: Sequence[str]) -> tuple[np.ndarray, dict]:
+    """Positions (ascending) of the lines some layout fits, and the named groups of the first
+    layout each fits, as arrow strings in that order (empty captures null).
+
+    Each layout runs vectorised over the lines no earlier layout took. The captures stay arrow
+    arrays: a million lines as Python strings and back cost seconds.
     """
-    names = sorted({name for layout in layouts for name in re.compile(layout).groupindex})
+    groups = [re.compile(layout).groupindex for layout in layouts]
+    names = sorted({name for group in groups for name in group})
     n = len(lines)
-    columns = {name: np.full(n, None, dtype=object) for name in names}
     todo = np.arange(n)
+    positions: list[np.ndarray] = []
+    parts: list[pa.StructArray] = []
     for layout in layouts:
         if not len(todo):
             break
         rest = lines if len(todo) == n else lines.take(pa.array(todo, pa.int64()))
         # One pass (a line that does not fit is null), split over the cores like the access logs.
         struct = nginx.extract_parallel(rest, layout)
-        fits = struct.is_valid().to_numpy(zero_copy_only=False)
-        if not fits.any():
+        fits = struct.is_valid()
+        mask = fits.to_numpy(zero_copy_only=False)
+        if not mask.any():
             continue
-        for name in re.compile(layout).groupindex:
-            values = struct.field(name).to_numpy(zero_copy_only=False)
-            columns[name][todo[fits]] = values[fits]
-        todo = todo[~fits]
-    done = np.ones(n, dtype=bool)
-    done[todo] = False
-    frame = pd.DataFrame(
-        {name: values[done] for name, values in columns.items()},
-        index=pd.Index(np.flatnonzero(done), dtype=np.int64),
+        parts.append(struct.filter(fits))
+        positions.append(todo[mask])
+        todo = todo[~mask]
+    if not positions:
+        return np.zeros(0, np.int64), {name: pa.array([], pa.string()) for name in names}
+    joined = np.concatenate(positions)
+    order = None if len(parts) == 1 else pa.array(np.argsort(joined, kind="stable"))
+    columns = {}
+    for name in names:
+        pieces = [_group(part, name) for part in parts]
+        column = pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+        column = column if order is None else column.take(order)
+        columns[name] = pc.if_else(pc.equal(column, ""), _NULL, column)
+    return (joined if order is None else joined[order.to_numpy()]), columns
+
+
+def _group(struct: pa.StructArray, name: str) -> pa.Array:
+    """The captures of group `name` in `struct` (all null when its layout has no such group)."""
+    if struct.type.get_field_index(name) < 0:
+        return pa.nulls(len(struct), pa.string())
+    return struct.field(name)
+
+
+def _no_events(names: Sequence[str]) -> pd.DataFrame:
+    """No line fitted: the empty frame of Python-object columns the driver has always seen."""
+    return pd.DataFrame(
+        {name: np.empty(0, dtype=object) for name in names}, index=pd.Index([], dtype=np.int64)
     )
-    return frame.where(frame != "", None)
 
 
-def _replace(values: pd.Series, pattern: str, replacement: str) -> pd.Series:
-    """Regex replace with RE2 over the column (pyarrow), keeping the index."""
-    array = pa.array(values.astype(object).to_numpy(), pa.string(), from_pandas=True)
-    out = pc.replace_substring_regex(array, pattern, replacement)
-    return pd.Series(out.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+def _capture(values: pa.Array, pattern: str) -> pa.Array:
+    """The one group of `pattern` where it matches `values`, else null.
+
+    Most values do not match: a plain match pass finds the few that do, and only those pay for
+    the capture.
+    """
+    matched = pc.match_substring_regex(values, _unnamed(pattern)).fill_null(False)
+    count = pc.sum(matched).as_py() or 0
+    if not count:
+        return pa.nulls(len(values), pa.string())
+    captured = pc.extract_regex(values.filter(matched), pattern).field(0)
+    return pc.replace_with_mask(pa.nulls(len(values), pa.string()), matched, captured)
 
 
-def _extract(values: pd.Series, pattern: str) -> pd.Series:
-    """The `value`/`level` group of `pattern` where it matches, else None."""
-    array = pa.array(values.astype(object).to_numpy(), pa.string(), from_pandas=True)
-    matched = pc.match_substring_regex(array, pattern).fill_null(False)
-    out = np.full(len(values), None, dtype=object)
-    mask = matched.to_numpy(zero_copy_only=False)
-    if mask.any():
-        struct = pc.extract_regex(array.filter(matched), pattern)
-        out[mask] = struct.field(0).to_numpy(zero_copy_only=False)
-    return pd.Series(out, index=values.index, dtype=object)
-
-
-def unescape_sd(values: pd.Series) -> pd.Series:
+def _unescape_sd(values: pa.Array) -> pa.Array:
     """RFC 5424 PARAM-VALUE escapes: `\\"`, `\\\\` and `\\]` stand for the character itself."""
-    return _replace(values, r'\\(["\\\]])', r"\1")
+    return pc.replace_substring_regex(values, r'\\(["\\\]])', r"\1")
 
 
-def message_level(message: pd.Series) -> pd.Series:
-    """A level word that leads the message (`error: ...`, `[warn] ...`, `FATAL ...`), else None.
+def _message_level(message: pa.Array) -> pa.Array:
+    """A level word that leads the message (`error: ...`, `[warn] ...`, `FATAL ...`), else null.
 
     Only the message's start counts: a level word inside a sentence says nothing about severity.
     """
-    delimited = _extract(message, _DELIMITED_LEVEL)
-    return delimited.where(delimited.notna(), _extract(message, _CAPITAL_LEVEL))
+    return pc.coalesce(_capture(message, _DELIMITED_LEVEL), _capture(message, _CAPITAL_LEVEL))
 
 
-def _clean_message(message: pd.Series) -> pd.Series:
-    """Drop a UTF-8 BOM (RFC 5424 marks UTF-8 messages with one) and edge whitespace."""
-    text = message.astype(object).fillna("")
-    return _replace(text, r"^\x{FEFF}?\s+|^\x{FEFF}|\s+$", "")
+def message_level(message: pd.Series) -> pd.Series:
+    """`_message_level` for a pandas column (journald's messages), None where there is none."""
+    array = pa.array(message.astype(object).to_numpy(), pa.string(), from_pandas=True)
+    level = _message_level(array).to_numpy(zero_copy_only=False)
+    return pd.Series(level, index=message.index, dtype=object)
 
 
-def _finish(frame: pd.DataFrame, *, bsd: bool) -> pd.DataFrame:
-    """Columns every syslog format shares: severity from PRI or a level word, pid, repeats."""
-    message = _clean_message(frame["message"])
+def _clean_message(message: pa.Array) -> pa.Array:
+    r"""Drop a UTF-8 BOM (RFC 5424 marks UTF-8 messages with one) and edge whitespace; a missing
+    message is empty.
+
+    What `^\x{FEFF}?\s+|^\x{FEFF}|\s+$` removes, without a regex pass over every message:
+    RE2's `\s` is exactly these five characters.
+    """
+    text = pc.fill_null(message, "")
+    bom = pc.starts_with(text, "\ufeff")
+    if pc.any(bom).as_py():
+        text = pc.if_else(bom, pc.utf8_slice_codeunits(text, 1), text)
+    return pc.utf8_trim(text, characters="\t\n\f\r ")
+
+
+def _drop_leading_sd(message: pa.Array) -> pa.Array:
+    """A BSD message without the SD elements it starts with; only messages that start with `[`
+    can, so only those go through the regex."""
+    bracket = pc.starts_with(message, "[")
+    if not pc.any(bracket).as_py():
+        return message
+    edited = pc.replace_substring_regex(message.filter(bracket), _LEADING_SD, "")
+    return pc.replace_with_mask(message, bracket, edited)
+
+
+def _severity(pri: pa.Array) -> pa.Array:
+    """Syslog PRI (facility * 8 + severity) to our severity names; null without a PRI."""
+    code = pc.bit_wise_and(pc.cast(pri, pa.int64()), 7)
+    return _SEVERITY_BY_CODE.take(code)
+
+
+def _pid(text: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Process ids as Int64: digits cast in arrow; anything else (an RFC 5424 PROCID is any
+    word) read as `pd.to_numeric` reads it, missing where it is no number."""
+    digits = pc.match_substring_regex(text, _PID_DIGITS).fill_null(False)
+    numbers = pc.cast(pc.if_else(digits, text, _NULL), pa.int64())
+    values = pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False, writable=True)
+    missing = numbers.is_null().to_numpy(zero_copy_only=False, writable=True)
+    out = pd.arrays.IntegerArray(values, missing)
+    other = np.flatnonzero(
+        pc.and_(pc.invert(digits), text.is_valid()).to_numpy(zero_copy_only=False)
+    )
+    if len(other):  # rare: a PROCID like `abc` or a 19-digit pid
+        words = pd.Series(text.take(pa.array(other, pa.int64())).to_pylist(), dtype=object)
+        out[other] = pd.to_numeric(words, errors="coerce").astype("Int64").to_numpy()
+    return out
+
+
+def _finish(positions: np.ndarray, columns: dict, *, bsd: bool) -> pd.DataFrame:
+    """Columns every syslog format shares: severity from PRI or a level word, pid.
+
+    Built from the arrow captures directly. Repeats are the driver's (`LogFormat.repeats`):
+    in a large file the event a repeat repeats may be in the block before.
+    """
+    message = _clean_message(columns.pop("message"))
     if bsd:
-        message = _replace(message, _LEADING_SD, "")
-    frame["message"] = pd.array(message.to_numpy(), dtype=STRING)
-    frame["severity"] = severity_from_pri(frame.pop("pri")).to_numpy()
-    level = frame["level"] if "level" in frame.columns else pd.Series(None, index=frame.index)
-    frame["level"] = level.where(level.notna(), message_level(message)).to_numpy()
-    frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
-    return _attribute_repeats(frame)
+        message = _drop_leading_sd(message)
+    level = _message_level(message)
+    if "level" in columns:
+        level = pc.coalesce(columns.pop("level"), level)
+    return pd.DataFrame(
+        {
+            "ts_text": columns.pop("ts_text"),
+            "host": pd.array(columns.pop("host"), dtype=_NAME),
+            "service": pd.array(columns.pop("service"), dtype=_NAME),
+            "pid": _pid(columns.pop("pid")),
+            "message": pd.array(message, dtype=STRING),
+            "severity": _severity(columns.pop("pri")).to_numpy(zero_copy_only=False),
+            "level": level.to_numpy(zero_copy_only=False),
+            **{name: pd.array(values, dtype=STRING) for name, values in columns.items()},
+        },
+        index=pd.Index(positions, dtype=np.int64),
+    )
 
 
-def _attribute_repeats(frame: pd.DataFrame) -> pd.DataFrame:
-    """`last message repeated N times` repeats the event before it: same program, host, pid and
-    severity. It stays an event of its own (its count is in its message)."""
-    pattern = "^" + _unnamed(REPEAT)
-    repeat = frame["message"].str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
-    if not repeat.any():
-        return frame
-    for column in ("service", "host", "pid", "severity", "level"):
-        if column not in frame.columns:
-            continue
-        values = frame[column].astype(object)
-        previous = values.mask(repeat).ffill()
-        frame[column] = values.where(~repeat | values.notna(), previous).to_numpy()
-    frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
-    return frame
+# `last message repeated N times`. Repeats were found by `str.contains`, with Python's `re`,
+# whose `\d` and `\s` are Unicode's: the same classes spelled out for RE2 (`\s` is what
+# `str.isspace` calls whitespace).
+_PY_SPACE = (
+    r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+    r"\x{205f}\x{3000}]"
+)
+REPEAT_MESSAGE = rf"^(?:(?:--- )?last message repeated \p{{Nd}}+ times?(?: ---)?){_PY_SPACE}*$"
 
 
-def _time_text(text: pd.Series, *, iso: bool) -> pd.Series:
-    """Time text the driver reads with one explicit format.
+def _time_text(text: pa.Array, *, iso: bool) -> pd.Categorical:
+    """Time text the driver reads with one explicit format, as categories in order of first
+    appearance (a file repeats each second many times: the edits run once per distinct text).
 
     BSD times get `.0` when they have no fraction (so `%S.%f` reads every line); ISO times get a
     dot for a comma and 59 for a leap second (`23:59:60`), which datetime64 cannot hold.
     """
+    encoded = pc.dictionary_encode(text)
+    distinct = encoded.dictionary
     if iso:
-        return _replace(_replace(text, r"(\d\d:\d\d:\d\d),", r"\1."), r"(\d\d:\d\d):60", r"\1:59")
-    return _replace(text, r"^([^.]*)$", r"\1.0")
+        distinct = pc.replace_substring_regex(distinct, r"(\d\d:\d\d:\d\d),", r"\1.")
+        distinct = pc.replace_substring_regex(distinct, r"(\d\d:\d\d):60", r"\1:59")
+    else:
+        distinct = pc.replace_substring_regex(distinct, r"^([^.]*)$", r"\1.0")
+    # Two texts may now be one (`07` and `07.0`): encode again, still in order of appearance.
+    again = pc.dictionary_encode(distinct)
+    codes = again.indices.take(encoded.indices)
+    codes = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    categories = pd.Index(again.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
 
 
 def _bsd_parser(time: str, *, iso: bool):
     layouts = [f"^{PRI}{time} {body}" for body in bsd_bodies(PARSE_HOST)]
 
     def parse(lines: pa.Array) -> pd.DataFrame:
-        frame = read_layouts(lines, layouts)
-        if frame.empty:
-            return frame
-        frame["ts_text"] = _time_text(frame["ts_text"], iso=iso).to_numpy()
-        return _finish(frame, bsd=True)
+        positions, columns = layout_captures(lines, layouts)
+        if not len(positions):
+            return _no_events(list(columns))
+        columns["ts_text"] = _time_text(columns["ts_text"], iso=iso)
+        return _finish(positions, columns, bsd=True)
 
     bodies = map(_unnamed, bsd_bodies(SNIFF_HOST))
     sniff = f"^{_unnamed(PRI)}{_unnamed(time)} (?:" + "|".join(bodies) + ")"
@@ -275,18 +365,18 @@ def _bsd_parser(time: str, *, iso: bool):
 def parse_rfc5424(lines: pa.Array) -> pd.DataFrame:
     """RFC 5424 lines: `-` is nil, structured data stays out of the message (a request id in it
     becomes `request_id`, a `level` param the level), a BOM before the message is dropped."""
-    frame = read_layouts(lines, [RFC5424])
-    if frame.empty:
-        return frame
+    positions, columns = layout_captures(lines, [RFC5424])
+    if not len(positions):
+        return _no_events(list(columns))
     for column in ("ts_text", "host", "service", "pid"):
-        frame[column] = frame[column].where(frame[column] != "-", None)
-    frame["ts_text"] = _time_text(frame["ts_text"], iso=True).to_numpy()
-    sd = frame.pop("sd").fillna("-")
-    frame.pop("msgid")
-    request_id = unescape_sd(_extract(sd, _SD_PARAM.format(name=_REQUEST_ID_NAMES)))
-    frame["request_id"] = pd.array(request_id.to_numpy(), dtype=STRING)
-    frame["level"] = unescape_sd(_extract(sd, _SD_PARAM.format(name="(?i:level|severity)")))
-    return _finish(frame, bsd=False)
+        values = columns[column]
+        columns[column] = pc.if_else(pc.equal(values, "-"), _NULL, values)
+    columns["ts_text"] = _time_text(columns["ts_text"], iso=True)
+    sd = pc.fill_null(columns.pop("sd"), "-")
+    columns.pop("msgid")
+    columns["request_id"] = _unescape_sd(_capture(sd, _SD_PARAM.format(name=_REQUEST_ID_NAMES)))
+    columns["level"] = _unescape_sd(_capture(sd, _SD_PARAM.format(name="(?i:level|severity)")))
+    return _finish(positions, columns, bsd=False)
 
 
 _parse_rfc3164, _RFC3164_SNIFF = _bsd_parser(BSD_TIME, iso=False)
@@ -302,6 +392,7 @@ SYSLOG_RFC3164 = register(
         yearless=True,
         multiline=True,
         continues=CONTINUATION,
+        repeats=REPEAT_MESSAGE,
         specificity=5,
         samples=[
             Sample(
@@ -405,6 +496,7 @@ SYSLOG_ISO = register(
         ts_format="ISO8601",
         multiline=True,
         continues=CONTINUATION,
+        repeats=REPEAT_MESSAGE,
         specificity=9,  # above python_logging's catch-all `TIME text` layout
         samples=[
             Sample(
@@ -440,6 +532,7 @@ SYSLOG_RFC5424 = register(
         parse=parse_rfc5424,
         ts_format="ISO8601",
         multiline=True,
+        repeats=REPEAT_MESSAGE,
         specificity=11,  # stricter than syslog_iso, which also reads its lines (badly)
         samples=[
             Sample(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,8 +76,7 @@ def parse_times(
     if text.empty:
         empty = pd.Series(pd.DatetimeIndex([], tz="UTC"), index=text.index)
         return empty, pd.Series([], dtype=pd.Int16Dtype(), index=text.index)
-    codes, uniques = pd.factorize(text.astype(object), use_na_sentinel=True)
-    unique_text = pd.Series(uniques, dtype=object)
+    codes, unique_text = factorize_text(text)
     parsed, offsets = _parse_unique(unique_text, fmt, resolve_zone(tz or "UTC"))
     values = parsed.to_numpy(dtype="datetime64[ns]")
     out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -88,6 +88,24 @@ def parse_times(
     ts = pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=text.index)
     offset = pd.Series(pd.array(stated, dtype="Float64"), index=text.index).astype("Int16")
     return ts, offset
+
+
+def factorize_text(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Per row, the index of its text among the distinct texts (-1: missing), and those texts
+    in order of first appearance (the order DST inference reads them in).
+
+    Categorical text (the syslog parsers' time text) is factorized by its codes: a million
+    Python strings to hash cost a tenth of a second, a million integers next to nothing.
+    """
+    if not isinstance(text.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(text.astype(object), use_na_sentinel=True)
+        return codes, pd.Series(uniques, dtype=object)
+    category_codes = text.cat.codes.to_numpy()
+    present = category_codes >= 0
+    codes = np.full(len(text), -1, dtype=np.intp)
+    codes[present], used = pd.factorize(category_codes[present])
+    distinct = np.asarray(text.cat.categories, dtype=object)[used]
+    return codes, pd.Series(distinct, dtype=object)
 
 
 def _parse_unique(
@@ -160,3 +178,140 @@ def _dateutil(value: str, zone: dt.tzinfo) -> tuple[pd.Timestamp, float]:
         delta = stamp.utcoffset()
         offset = delta.total_seconds() / 60 if delta is not None else np.nan
     return pd.Timestamp(stamp).tz_convert("UTC").tz_localize(None), offset
+
+
+@dataclass
+class YearlessTimes:
+    """Year-less time text (RFC 3164's `Mar  4 02:31:07`) of a file's parsed lines, in file
+    order, as what choosing the year needs: each distinct text once, and a code per line.
+
+    The year rule needs every line in view (a New Year rollover anywhere moves the base year),
+    but only through the month of each line: blocks of a large file each give their part, the
+    parts are joined (`join`), and the year is chosen and the times read once at the end.
+    """
+
+    texts: list[str]  # distinct texts, whitespace runs squeezed, in order of first appearance
+    months: np.ndarray  # float, the month of each text (NaN: not a date)
+    codes: np.ndarray  # int64 per line: index into `texts`, -1 where the line had none
+
+    @classmethod
+    def of(cls, text: pd.Series, fmt: str) -> YearlessTimes:
+        """The time text of one batch of lines, read with `fmt` (a strptime format)."""
+        codes, distinct = factorize_text(text)
+        squeezed = [re.sub(r"\s+", " ", value) for value in distinct]
+        merged, texts = pd.factorize(pd.Series(squeezed, dtype=object))
+        texts = list(texts)
+        out = np.where(codes >= 0, merged[np.maximum(codes, 0)] if len(merged) else -1, -1)
+        # The month by a leap year: `Feb 29` has one, whatever year the file turns out to be in.
+        months = pd.to_datetime(
+            pd.Series(["2000 " + value for value in texts], dtype=object),
+            format="%Y " + fmt,
+            errors="coerce",
+        ).dt.month.to_numpy(dtype=np.float64)
+        return cls(texts, months, out.astype(np.int64))
+
+    @classmethod
+    def join(cls, parts: Sequence[YearlessTimes]) -> YearlessTimes:
+        """The parts of consecutive batches as one, texts still in order of first appearance."""
+        index: dict[str, int] = {}
+        months: list[float] = []
+        codes = []
+        for part in parts:
+            remap = np.empty(len(part.texts) + 1, dtype=np.int64)
+            remap[-1] = -1  # code -1 stays missing
+            for position, value in enumerate(part.texts):
+                if value not in index:
+                    index[value] = len(index)
+                    months.append(part.months[position])
+                remap[position] = index[value]
+            codes.append(remap[part.codes])
+        joined = np.concatenate(codes) if codes else np.zeros(0, np.int64)
+        return cls(list(index), np.asarray(months, dtype=np.float64), joined)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, rows: np.ndarray) -> YearlessTimes:
+        """The same texts for the lines `rows` (positions or a mask) selects only."""
+        return YearlessTimes(self.texts, self.months, self.codes[rows])
+
+    def read_in(self, year: int, fmt: str) -> np.ndarray:
+        """Each line's time in `year`, no rollover, as UTC wall clock (datetime64[ns], NaT
+        where the text is no date in that year)."""
+        text = pd.Series([f"{year} {value}" for value in self.texts], dtype=object)
+        distinct = parse_timestamps(text, "%Y " + fmt, None).to_numpy(dtype="datetime64[ns]")
+        out = np.full(len(self.codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+        present = self.codes >= 0
+        out[present] = distinct[self.codes[present]]
+        return out
+
+    def rolled(self) -> np.ndarray:
+        """New Years passed before each line: a month more than six below the line before's.
+
+        A line without a month (no date, or none at all) neither rolls over nor lets the line
+        after it roll over, as a difference with a missing month is no number.
+        """
+        month = np.full(len(self.codes), np.nan)
+        present = self.codes >= 0
+        month[present] = self.months[self.codes[present]]
+        wraps = np.diff(month) < -6
+        return np.concatenate([[0], np.cumsum(wraps)]).astype(np.int64)[: len(month)]
+
+    def choose(
+        self,
+        fmt: str,
+        time: TimeOptions,
+        year_hint: tuple[pd.Timestamp, pd.Timestamp] | None,
+        year_default: int | None,
+    ) -> np.ndarray:
+        """UTC instants (datetime64[ns], NaT where unreadable), the year chosen for the file.
+
+        The base year is, in order: `--year`; the year that puts the file closest to the span
+        the other sources cover (the latest, when several put it inside); the file's mtime year
+        (its last line was written then). Each distinct (year, text) is read once.
+        """
+        rolled = self.rolled()
+        wraps = int(rolled[-1]) if len(rolled) else 0
+        present = self.codes >= 0
+        keys = rolled * max(len(self.texts), 1) + self.codes
+        row_pair = np.full(len(self.codes), -1, dtype=np.intp)
+        row_pair[present], pairs = pd.factorize(keys[present])
+        pair_rolled = pairs // max(len(self.texts), 1)
+        pair_text = [self.texts[code] for code in pairs % max(len(self.texts), 1)]
+
+        def with_base(base: int) -> np.ndarray:
+            strings = [
+                f"{base + r} {t}" for r, t in zip(pair_rolled.tolist(), pair_text, strict=True)
+            ]
+            text = pd.Series(strings, dtype=object)
+            return parse_timestamps(text, "%Y " + fmt, time.tz).to_numpy(dtype="datetime64[ns]")
+
+        if time.year is not None:
+            best = with_base(time.year)
+        elif year_hint is not None:
+            # Years around both ends of the span; among those that put the file inside it, the
+            # latest: one stray line from 1970 in another log must not send this one back in time.
+            start, end = year_hint
+            candidates = {*range(start.year - 1 - wraps, start.year + 1)}
+            candidates |= {*range(end.year - 1 - wraps, end.year + 1)}
+            placed = {base: with_base(base) for base in sorted(candidates)}
+            best = placed[
+                min(placed, key=lambda base: (_distance(placed[base], start, end), -base))
+            ]
+        else:
+            best = with_base((year_default or pd.Timestamp.now(tz="UTC").year) - wraps)
+        out = np.full(len(self.codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out[present] = best[row_pair[present]]
+        return out
+
+
+def _distance(instants: np.ndarray, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Seconds between the span of `instants` (naive UTC) and [start, end]; inf if none."""
+    known = instants[~np.isnat(instants)]
+    if not len(known):
+        return float("inf")
+    first = pd.Timestamp(known.min()).tz_localize("UTC")
+    last = pd.Timestamp(known.max()).tz_localize("UTC")
+    gap_before = max((start - last).total_seconds(), 0.0)
+    gap_after = max((first - end).total_seconds(), 0.0)
+    return gap_before + gap_after

@@ -21,7 +21,7 @@ import pyarrow as pa
 from parsers import detect_format, get_format
 from parsers.base import LogFormat, extra_formats
 from parsers.log_format import compile_log_format
-from parsers.mixed import ParsedFile, parse_blocks, parse_file
+from parsers.mixed import ParsedFile, YearNeedsWholeFile, parse_blocks, parse_file
 from parsers.timestamps import TimeOptions
 from pipeline.clocks import Clocks, ClockSkew, place_clocks
 from pipeline.engine import Engine, LocalEngine
@@ -170,7 +170,7 @@ def parse_source(
                     out.append(Deferred(item.name))
                 continue
             try:
-                parsed, item = _parse_input(item, plan, forced, yearless)
+                parsed, item = _parse_input(item, plan, forced, yearless, source)
             except Unreadable as error:  # a large file's later blocks proved corrupt
                 out.append(Skipped(item.name, str(error)))
                 continue
@@ -181,13 +181,13 @@ def parse_source(
 
 
 def _parse_input(
-    item: Input, plan: ReadPlan, forced: LogFormat | None, yearless: bool
+    item: Input, plan: ReadPlan, forced: LogFormat | None, yearless: bool, source: Source
 ) -> tuple[ParsedFile, Input]:
     """One stream's events (trimmed to `plan.columns`), and the stream with the decoding counts
     of every block it was read in."""
     options = {"forced": forced, "year_default": _year(item.mtime)}
+    year_hint = plan.year_hint if yearless else None
     if item.rest is None:
-        year_hint = plan.year_hint if yearless else None
         parsed = parse_file(item.lines, plan.time, year_hint=year_hint, **options)
         parsed.events = plan.keep(parsed.events)
         return parsed, item
@@ -201,14 +201,24 @@ def _parse_input(
 
     first = item.lines
     item = dataclasses.replace(item, lines=pa.array([], pa.string()))
-    if yearless:  # a year-less stream needs the whole file: blocks are joined
-        whole = pa.concat_arrays([first, *blocks()])
+    try:
+        parsed = parse_blocks(
+            first, blocks(), plan.time, keep=plan.keep, year_hint=year_hint, **options
+        )
+    except YearNeedsWholeFile:
         del first
-        parsed = parse_file(whole, plan.time, year_hint=plan.year_hint, **options)
+        parsed = parse_file(_whole(source, item.name), plan.time, year_hint=year_hint, **options)
         parsed.events = plan.keep(parsed.events)
-    else:
-        parsed = parse_blocks(first, blocks(), plan.time, keep=plan.keep, **options)
     return parsed, dataclasses.replace(item, **counts)
+
+
+def _whole(source: Source, name: str) -> pa.Array:
+    """Every line of stream `name` of `source`, read again and joined: for the rare year-less
+    file whose blocks could not be given their year apart (`YearNeedsWholeFile`)."""
+    for item in read_source(source):
+        if isinstance(item, Input) and item.name == name:
+            return pa.concat_arrays([item.lines, *(chunk.lines for chunk in item.rest or ())])
+    raise Unreadable("changed while it was read")
 
 
 def ingest(

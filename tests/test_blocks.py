@@ -13,14 +13,16 @@ import dataclasses
 import datetime as dt
 import gzip
 import lzma
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from parsers import mixed
 from parsers.timestamps import TimeOptions
-from pipeline import inputs
+from pipeline import inputs, sources
 from pipeline.inputs import Source, read_source
 from pipeline.redact import redact_series
 from pipeline.report import build_context
@@ -224,3 +226,152 @@ def test_a_multi_line_log_reads_the_same_in_blocks(
     assert report.unparsed_example_lines == [3006]  # the impossible time: not an event
     folded = blocks.events["message"].str.contains("ValueError: bad", regex=False)
     assert folded.sum() == 1
+
+
+def _messy_syslog(start: dt.datetime, count: int = 6000) -> bytes:
+    """RFC 3164 syslog a second a line from `start`, with what a real one holds between its
+    events: indented continuations, `last message repeated` (often after a kernel line, which
+    has no pid, so the pid it takes is older), a date that is none, a level word where the host
+    goes, garbage, blank lines, and JSON and access-log lines pasted in."""
+    lines = []
+    for i in range(count):
+        at = start + dt.timedelta(seconds=i)
+        stamp = f"{at:%b} {at.day:2d} {at:%H:%M:%S}"
+        if i % 5 == 0:
+            lines.append(f"{stamp} web-{i % 3} kernel: eth0 tick {i}")
+        else:
+            lines.append(f"{stamp} web-{i % 3} app[{1000 + i % 7}]: request {i} done")
+        if i % 13 == 0:
+            lines.append(f"{stamp} web-{i % 3} --- last message repeated {i % 4 + 2} times ---")
+        if i % 17 == 0:
+            lines.append(f"{stamp} last message repeated 2 times")
+        if i % 97 == 0:
+            lines.append(f"\tdetail {i} of the event before")
+        if i % 211 == 0:
+            lines.append(f"### garbage {i}")
+        if i % 307 == 0:
+            lines.append("")
+        if i % 1009 == 5:
+            lines.append(f"Feb 30 {at:%H:%M:%S} web-1 app[1]: no such day")
+            lines.append("\tits continuation")
+            lines.append(f"{stamp} INFO started")
+        if i % 1500 == 7:
+            lines.append('{"ts": "2024-03-14T02:40:00Z", "level": "error", "msg": "pasted"}')
+            lines.append(
+                '10.0.0.1 - - [14/Mar/2024:02:40:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl"'
+            )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _syslog_file(tmp_path: Path, start: dt.datetime, name: str = "syslog", **kw: int) -> Path:
+    path = tmp_path / name
+    path.write_bytes(_messy_syslog(start, **kw))
+    written = dt.datetime(2025, 1, 1, 12, tzinfo=dt.UTC).timestamp()  # the year rule's default
+    os.utime(path, (written, written))
+    return path
+
+
+def _tiny_blocks(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    monkeypatch.setattr(inputs, "BLOCK_BYTES", block)
+    monkeypatch.setattr(inputs, "FIRST_BLOCK_LINES", 300)
+
+
+def _never_joined(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail if a file's blocks are joined and parsed whole instead of block by block."""
+
+    def joined(*args: object, **kw: object) -> None:
+        raise AssertionError("blocks joined into the whole file")
+
+    monkeypatch.setattr(mixed, "parse_file", joined)
+
+
+@pytest.mark.parametrize("block", [SMALL, 4 << 10, 40 << 10])
+def test_year_less_syslog_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """The New Year falls in a later block; repeats, continuations and junk cross block
+    boundaries; the year comes from the file's date."""
+    _syslog_file(tmp_path, dt.datetime(2024, 12, 31, 22, 40))
+    monkeypatch.chdir(tmp_path)
+    whole = _read([Path("syslog")])
+    _tiny_blocks(monkeypatch, block)
+    (item,) = read_source(Source("syslog", Path("syslog")))
+    assert item.rest is not None
+    _never_joined(monkeypatch)
+    blocks = _read([Path("syslog")])
+    _same(whole, blocks)
+    (report,) = blocks.files
+    assert report.year_rule == "file date" and report.formats.keys() >= {"syslog_rfc3164"}
+    assert {"json_lines", "nginx_access"} <= report.formats.keys()
+    assert report.first.year == 2024 and report.last.year == 2025
+    assert report.continuation > 60 and report.unparsed > 20
+    repeats = blocks.events["message"].str.contains("last message repeated", regex=False)
+    assert repeats.sum() > 700 and blocks.events.loc[repeats, "service"].notna().all()
+
+
+def test_year_less_syslog_with_a_given_year_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _syslog_file(tmp_path, dt.datetime(2022, 12, 31, 22, 40))
+    monkeypatch.chdir(tmp_path)
+    whole = ingest([Path("syslog")], TimeOptions(year=2021))
+    _tiny_blocks(monkeypatch, SMALL)
+    _never_joined(monkeypatch)
+    blocks = ingest([Path("syslog")], TimeOptions(year=2021))
+    _same(whole, blocks)
+    assert blocks.files[0].year_rule == "--year"
+    syslog = blocks.events[blocks.events["format"] == "syslog_rfc3164"]
+    assert syslog["ts"].dt.year.isin([2021, 2022]).all()
+
+
+def test_year_less_syslog_takes_the_bundles_year_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The year that puts the file in the span the bundle's other (dated) logs cover."""
+    _syslog_file(tmp_path, dt.datetime(2022, 12, 31, 22, 40))
+    (tmp_path / "app.log").write_text(
+        "ts=2022-12-31T23:00:00Z level=info msg=start\n"
+        "ts=2023-01-01T01:00:00Z level=error msg=failed\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    whole = _read([Path(".")])
+    _tiny_blocks(monkeypatch, SMALL)
+    _never_joined(monkeypatch)
+    blocks = _read([Path(".")])
+    _same(whole, blocks)
+    syslog = next(report for report in blocks.files if report.path == "syslog")
+    assert syslog.year_rule == "bundle" and syslog.first.year == 2022
+
+
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_feb_29_in_a_year_without_it_reads_the_same_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, year: int
+) -> None:
+    """`Feb 29` is a date only in a leap year, which the blocks cannot know until the year is
+    chosen: in a year without it the file is read again, whole."""
+    _syslog_file(tmp_path, dt.datetime(2024, 2, 28, 23, 30), count=3000)
+    monkeypatch.chdir(tmp_path)
+    whole = ingest([Path("syslog")], TimeOptions(year=year))
+    _tiny_blocks(monkeypatch, SMALL)
+    again = []
+    reread = sources._whole
+    monkeypatch.setattr(sources, "_whole", lambda *args: again.append(1) or reread(*args))
+    blocks = ingest([Path("syslog")], TimeOptions(year=year))
+    _same(whole, blocks)
+    assert bool(again) == (year == 2023)
+    feb_29 = blocks.events["ts"].dt.strftime("%m-%d").eq("02-29").sum()
+    assert (feb_29 > 0) == (year == 2024)
+
+
+def test_year_less_syslog_after_a_banner_no_format_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Detection falls back to a vote over the whole file: its blocks are joined, as before."""
+    banner = "".join(f"== banner line {i} ==\n" for i in range(400)).encode()
+    (tmp_path / "syslog").write_bytes(banner + _messy_syslog(dt.datetime(2024, 3, 1)))
+    monkeypatch.chdir(tmp_path)
+    whole = _read([Path("syslog")])
+    _tiny_blocks(monkeypatch, SMALL)
+    blocks = _read([Path("syslog")])
+    _same(whole, blocks)
+    assert blocks.files[0].format == "syslog_rfc3164" and blocks.files[0].unparsed > 400
