@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers import nginx
+from parsers.appfields import whole_numbers
 from parsers.base import LogFormat, Sample, register
 from pipeline.schema import SEVERITY_LEVELS, STRING
 
@@ -284,7 +285,7 @@ def _pid(text: pa.Array) -> pd.api.extensions.ExtensionArray:
     )
     if len(other):  # rare: a PROCID like `abc` or a 19-digit pid
         words = pd.Series(text.take(pa.array(other, pa.int64())).to_pylist(), dtype=object)
-        out[other] = pd.to_numeric(words, errors="coerce").astype("Int64").to_numpy()
+        out[other] = whole_numbers(words).to_numpy()
     return out
 
 
