@@ -208,11 +208,18 @@ def _concat_text_categories(pieces: list[pd.Series], text: pd.StringDtype) -> pd
     ]
     every = pa.chunked_array([v.cast(pa.large_string()) for v in values]).combine_chunks()
     del values
-    union = pc.unique(every)
-    union = union.take(pc.array_sort_indices(union))
-    # One lookup of every piece's categories in the union (a lookup per piece hashed the whole
-    # union again each time), then split back per piece.
-    found = pc.index_in(every, value_set=union).to_numpy(zero_copy_only=False)
+    # One hash of every piece's categories gives the union and where each one is in it; the
+    # union is then sorted and the positions turned into ranks. A lookup in the sorted union
+    # (`index_in`) built a second hash table of it: `inspect` on the 3.33M-line syslog peaked at
+    # 2.06 GB with it, 1.86 GB without, in one run each.
+    encoded = pc.dictionary_encode(every)
+    del every
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False)
+    union = encoded.dictionary.take(pa.array(order))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    found = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    del encoded
     ends = np.cumsum([len(kept) for kept in used])
     codes = []
     for piece, kept, where in zip(pieces, used, np.split(found, ends[:-1]), strict=True):
