@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -36,7 +35,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 
 from parsers.appfields import whole_numbers
 from parsers.base import LogFormat, Sample, register, severity_from_status
@@ -122,27 +120,6 @@ _ADDR_END = r"[\w:\]]$"
 COMBINED_SHORTCUT = Shortcut(
     EVERYDAY_HEAD + REQUEST_STATUS_BYTES + REFERRER_AGENT, (("clients", _ADDR_END),)
 )
-# The everyday combined line as ten space-separated fields, three of them quoted: what a CSV
-# tokenizer splits several times faster than a regex captures (see `_combined_by_csv`).
-CSV_FIELDS = 10
-_CSV_OPTIONS = dict(
-    parse=pa_csv.ParseOptions(
-        delimiter=" ",
-        quote_char='"',
-        double_quote=False,
-        escape_char=False,
-        newlines_in_values=False,
-        ignore_empty_lines=False,
-        invalid_row_handler=lambda row: "error",  # any odd row: the regex path for the batch
-    ),
-    read=pa_csv.ReadOptions(column_names=[f"f{i}" for i in range(CSV_FIELDS)]),
-    convert=pa_csv.ConvertOptions(
-        column_types={f"f{i}": pa.string() for i in range(CSV_FIELDS)},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    ),
-)
-CSV_MIN_LINES = 10_000  # below this, the regex costs less than setting up the CSV reader
 COMMON_SHORTCUT = Shortcut(
     EVERYDAY_HEAD + REQUEST_STATUS_BYTES + r"\s*$", (("clients", _ADDR_END),)
 )
@@ -202,23 +179,6 @@ def _captures_with_shortcut(
     RE2 uses its one-pass engine, several times faster, only for patterns of at most four
     groups that never need to look ahead: the shortcut's parts are such patterns.
     """
-    if shortcut is COMBINED_SHORTCUT and len(lines) >= CSV_MIN_LINES:
-        by_csv = _combined_by_csv(lines)
-        if by_csv is not None:
-            taken_mask, captured = by_csv
-            return _joined(
-                lines,
-                taken_mask,
-                {name: captured[name] for name in names},
-                lambda rest: _captures_by_parts(rest, pattern, shortcut, names),
-            )
-    return _captures_by_parts(lines, pattern, shortcut, names)
-
-
-def _captures_by_parts(
-    lines: pa.Array, pattern: str, shortcut: Shortcut, names: list[str]
-) -> tuple[np.ndarray, dict[str, pa.Array]]:
-    """The shortcut's regex parts on the lines they take, `pattern` on the rest."""
     structs = [extract_parallel(lines, part) for part in shortcut.parts()]
     owner = {name: struct for struct in structs for name in struct.type.names}
     taken = structs[0].is_valid()
@@ -226,162 +186,17 @@ def _captures_by_parts(
         passed = pc.match_substring_regex(owner[group].field(group), check).fill_null(False)
         taken = pc.and_(taken, passed)
     taken_mask = taken.to_numpy(zero_copy_only=False)
-    captured = {name: owner[name].filter(taken).field(name) for name in names}
-    return _joined(lines, taken_mask, captured, lambda rest: _captures(rest, pattern, names))
-
-
-def _joined(
-    lines: pa.Array,
-    taken_mask: np.ndarray,
-    captured: dict[str, pa.Array],
-    capture_rest: Callable[[pa.Array], tuple[np.ndarray, dict[str, pa.Array]]],
-) -> tuple[np.ndarray, dict[str, pa.Array]]:
-    """The captures of the lines `taken_mask` marks (`captured`, in line order) and those
-    `capture_rest` finds in the other lines, together in line order."""
     taken_positions = np.flatnonzero(taken_mask)
+    captured = {name: owner[name].filter(taken).field(name) for name in names}
     rest = np.flatnonzero(~taken_mask)
     if not len(rest):
         return taken_positions, captured
-    found, full = capture_rest(lines.take(pa.array(rest, pa.int64())))
+    rest_lines = lines.take(pa.array(rest, pa.int64()))
+    found, full = _captures(rest_lines, pattern, names)
     positions = np.concatenate([taken_positions, rest[found]])
     order = pa.array(np.argsort(positions, kind="stable"))
-    joined = {name: _concat(captured[name], full[name]).take(order) for name in captured}
+    joined = {name: pa.concat_arrays([captured[name], full[name]]).take(order) for name in names}
     return np.sort(positions, kind="stable"), joined
-
-
-def _concat(first: pa.Array | pa.ChunkedArray, second: pa.Array) -> pa.ChunkedArray:
-    chunks = first.chunks if isinstance(first, pa.ChunkedArray) else [first]
-    return pa.chunked_array([*chunks, second], type=second.type)
-
-
-def _combined_by_csv(lines: pa.Array) -> tuple[np.ndarray, dict[str, pa.Array]] | None:
-    """The everyday combined lines split by arrow's CSV tokenizer: (which lines it took, their
-    captures, named as `COMBINED_SHORTCUT`'s groups); None when the batch is not all ten-field
-    rows (another layout, a stray line), which then goes the regex way.
-
-    A tokenizer does not check what the regex checks, so a line is taken only if its fields sit
-    in the everyday layout (`_in_everyday_layout`: quoting and spacing) and each has the shape
-    the shortcut's group requires. Lines with a backslash are left to the regex, which reads
-    nginx's `\\"` escapes.
-    """
-    text = pc.binary_join_element_wise(lines, pa.scalar(""), "\n")  # each line and its newline
-    if text.null_count or isinstance(text, pa.ChunkedArray):
-        return None
-    _, offsets = _bytes_and_offsets(text)
-    start, end = int(offsets[0]), int(offsets[-1])
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(text.buffers()[2].slice(start, end - start)),
-            read_options=_CSV_OPTIONS["read"],
-            parse_options=_CSV_OPTIONS["parse"],
-            convert_options=_CSV_OPTIONS["convert"],
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    if table.num_rows != len(lines):  # a `\r` inside a line splits it
-        return None
-    f = [table.column(i) for i in range(CSV_FIELDS)]  # chunked: joining them is a copy
-    checks = [
-        _in_everyday_layout(lines, f),
-        pc.equal(f[1], "-"),
-        pc.match_substring_regex(f[0], r"^[\w.:\[\]%-]*[\w:\]]$"),
-        pc.match_substring_regex(f[2], r"^\S+$"),
-        pc.match_substring_regex(f[3], r"^\[[^\]]*$"),
-        pc.match_substring_regex(f[4], r"^[^\]]*\]$"),
-        pc.match_substring_regex(f[6], r"^(?:\d{3}|-)$"),
-        pc.match_substring_regex(f[7], r"^(?:\d+|-)$"),
-    ]
-    taken = checks[0]
-    for check in checks[1:]:
-        taken = pc.and_(taken, check)
-    taken = taken.fill_null(False)
-    ts_text = pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(f[3], 1), pc.utf8_slice_codeunits(f[4], 0, -1), " "
-    )
-    captured = {
-        "clients": f[0],
-        "ts_text": ts_text,
-        "request": f[5],
-        "status": f[6],
-        "bytes": f[7],
-        "referrer": f[8],
-        "user_agent": f[9],
-    }
-    taken_mask = taken.to_numpy(zero_copy_only=False)
-    if taken_mask.all():
-        return taken_mask, captured
-    return taken_mask, {name: values.filter(taken) for name, values in captured.items()}
-
-
-_QUOTED_FIELDS = (5, 8, 9)  # the request, the referrer and the user agent
-_QUOTE, _SPACE, _BACKSLASH = ord('"'), ord(" "), ord("\\")
-
-
-def _in_everyday_layout(lines: pa.Array, fields: list[pa.Array]) -> pa.Array:
-    """Which lines are exactly `fields` in the everyday layout: single spaces between them,
-    quotes around the request, referrer and agent, and no other quote or any backslash.
-
-    That is the same as writing the fields back and comparing, without building the text: the
-    tokenizer takes a field as quoted when it starts with a quote, so once every quote of a line
-    sits where the layout puts one, each field starts where the layout says it does. Checked on
-    the bytes with numpy: field lengths give the positions, the line's bytes are looked up.
-    """
-    data, offsets = _bytes_and_offsets(lines)
-    starts = offsets[:-1]
-    lengths = [pc.binary_length(field).to_numpy(zero_copy_only=False) for field in fields]
-    # Six quotes or backslashes, and (below) a quote at each of the six places for one.
-    ok = _count_special_bytes(data, offsets) == 2 * len(_QUOTED_FIELDS)
-    last = len(data) - 1
-    position = np.zeros(len(lines), dtype=np.int64)  # where the current field starts
-    for k, length in enumerate(lengths):
-        quoted = k in _QUOTED_FIELDS
-        if quoted:
-            ok &= data[np.minimum(starts + position, last)] == _QUOTE
-            position += 1
-        position += length
-        if quoted:
-            ok &= data[np.minimum(starts + position, last)] == _QUOTE
-            position += 1
-        if k < len(lengths) - 1:
-            ok &= data[np.minimum(starts + position, last)] == _SPACE
-            position += 1
-    ok &= position == offsets[1:] - starts
-    return pa.array(ok)
-
-
-def _bytes_and_offsets(lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The UTF-8 bytes of a string array and each line's start in them (plus the end)."""
-    width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
-    _, offset_buffer, data_buffer = lines.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=width)[lines.offset :][: len(lines) + 1]
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)
-        if data_buffer is not None
-        else np.zeros(1, np.uint8)
-    )
-    return data, offsets.astype(np.int64)
-
-
-def _count_special_bytes(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """How many quotes and backslashes each line holds: where they are is found a few MB at a
-    time into the same two masks (a fresh mask the size of a block cost more in page faults
-    than the comparisons), then counted per line."""
-    text = data[offsets[0] : offsets[-1]]
-    special = np.empty(min(len(text), _SCAN_BYTES), dtype=bool)
-    backslash = np.empty_like(special)
-    found = []
-    for at in range(0, len(text), _SCAN_BYTES):
-        part = text[at : at + _SCAN_BYTES]
-        mask, other = special[: len(part)], backslash[: len(part)]
-        np.equal(part, _QUOTE, out=mask)
-        np.equal(part, _BACKSLASH, out=other)
-        mask |= other
-        found.append(np.flatnonzero(mask) + (offsets[0] + at))
-    where = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-    return np.diff(np.searchsorted(where, offsets))
-
-
-_SCAN_BYTES = 1 << 22
 
 
 def extract_parallel(lines: pa.Array, pattern: str) -> pa.StructArray:
