@@ -60,6 +60,7 @@ class DraftOptions:
     services: Mapping[str, str] = field(default_factory=dict)  # log name -> team's name (config)
     engine: str = "local"  # where the files are read and parsed: "local" or "dask"
     scheduler: str | None = None  # --scheduler: a dask.distributed address; None: a LocalCluster
+    workers: int = 1  # --workers: the local engine's processes (the CLI: one per core)
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ class ReadOptions:
     host_for: tuple[HostRule, ...] = ()
     engine: str = "local"
     scheduler: str | None = None
+    workers: int = 1
 
 
 def read_logs(
@@ -294,7 +296,10 @@ def read_logs(
         tz=options.tz, year=options.year, tz_for=options.tz_for, host_for=options.host_for
     )
     custom = [compile_log_format(options.nginx_log_format)] if options.nginx_log_format else []
-    with extra_formats(custom), make_engine(options.engine, options.scheduler) as engine:
+    with (
+        extra_formats(custom),
+        make_engine(options.engine, options.scheduler, options.workers) as engine,
+    ):
         return ingest(
             paths,
             time,

@@ -18,6 +18,7 @@ from pipeline import __version__, api, quality
 from pipeline.catalog import builtin_templates
 from pipeline.check import check_draft
 from pipeline.config import load_config
+from pipeline.engine import default_workers
 from pipeline.errors import PostmortemError
 from pipeline.render import human_duration
 from pipeline.stepsummary import step_summary
@@ -92,6 +93,16 @@ SchedulerOption = Annotated[
         " by default a local cluster with one worker per core is started and stopped.",
     ),
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        metavar="N",
+        help="With the local engine: processes that read files at the same time, for bundles of"
+        " several large files (default: POSTMORTEM_WORKERS, else one per core; 1 reads every"
+        " file in this process).",
+        show_default=False,
+    ),
+]
 YearOption = Annotated[
     int | None, typer.Option(help="Year of syslog lines that carry none (RFC 3164).")
 ]
@@ -161,6 +172,7 @@ def draft(
     nginx_log_format: NginxLogFormatOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     bucket: Annotated[
         str | None,
         typer.Option(help="Bucket width of the series (30s, 1min, 5min); adapts to the span."),
@@ -261,6 +273,7 @@ def draft(
             output_name=output.name if output is not None else None,
             engine=engine,
             scheduler=scheduler,
+            workers=default_workers() if workers is None else workers,
         )
         with _progress("Reading and analysing the logs"):
             result = api.draft(paths, options)
@@ -358,6 +371,7 @@ def events(
     nginx_log_format: NginxLogFormatOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Write the normalised events of PATHS with Elastic Common Schema field names."""
     if output.exists() and not force:
@@ -372,6 +386,7 @@ def events(
             nginx_log_format=nginx_log_format,
             engine=engine,
             scheduler=scheduler,
+            workers=default_workers() if workers is None else workers,
         )
         exported = api.export_events(paths, output, options)
     except PostmortemError as error:
@@ -405,6 +420,7 @@ def inspect(
     nginx_log_format: NginxLogFormatOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON document instead of text.")
     ] = False,
@@ -421,6 +437,7 @@ def inspect(
             nginx_log_format=nginx_log_format,
             engine=engine,
             scheduler=scheduler,
+            workers=default_workers() if workers is None else workers,
         )
         ingested = api.inspect(paths, options)
     except PostmortemError as error:

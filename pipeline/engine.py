@@ -1,8 +1,13 @@
-"""Where the per-source work runs: in this process, one source at a time, by default.
+"""Where the per-source work runs: in this process, or in worker processes on this machine.
 
 Reading and parsing a source is a pure function of the source and a plan
 (`pipeline.sources.parse_source`), so an engine only has to map it over the sources and hand
 the results back in order. Everything after that (zones, merge, analysis) runs in the caller.
+
+The local engine reads a bundle of several large files in worker processes, one file per
+process at a time (`--workers`, one per core by default): parsing holds the GIL, so threads
+would not add up. A small bundle, or a single file, is read in this process, where starting
+workers would cost more than it saves.
 
 `--engine dask` maps the same function as Dask tasks, one per source, on a `LocalCluster`
 started for the run or on an existing cluster (`--scheduler ADDRESS`). Dask is an optional
@@ -13,8 +18,11 @@ every run with the default engine) never pays for it or needs it.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -28,6 +36,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 ENGINES = ("local", "dask")
+PARALLEL_MIN_BYTES = 64 << 20  # less to read than this: worker processes cost more than they save
+WORKERS_OPTION_ENV = "POSTMORTEM_WORKERS"  # --workers when the option is not given
 CONNECT_TIMEOUT_S = 10  # a scheduler that does not answer in this long is not there
 WORKERS_ENV = "POSTMORTEM_DASK_WORKERS"  # LocalCluster size; default: one worker per core
 MISSING_DASK = "--engine dask needs Dask: pip install 'postmortem[dask]'"
@@ -40,28 +50,96 @@ class Engine(Protocol):
 
 
 class LocalEngine:
-    """One item after the other in this process: each source's lines are let go before the
-    next is read, so memory holds one file's text at a time."""
+    """Items one after the other in this process (each source's lines are let go before the next
+    is read, so memory holds one file's text at a time); or, with `workers` > 1 and at least
+    `PARALLEL_MIN_BYTES` to read in two items or more, in that many worker processes, each
+    holding one file's text at a time.
+
+    Items are weighed by their `size` (a `Source`'s bytes on disk), and the heaviest are started
+    first, so that a large file does not start last and keep the others waiting.
+    """
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        return [function(item) for item in items]
+        sizes = [getattr(item, "size", 0) for item in items]
+        if self.workers < 2 or len(items) < 2 or sum(sizes) < PARALLEL_MIN_BYTES:
+            return [function(item) for item in items]
+        return _in_processes(function, items, sizes, min(self.workers, len(items)))
 
 
-def make_engine(name: str, scheduler: str | None = None) -> AbstractContextManager[Engine]:
+def _in_processes(
+    function: Callable[[T], R], items: Sequence[T], sizes: Sequence[int], workers: int
+) -> list[R]:
+    """`[function(item) for item in items]` in `workers` fresh processes, heaviest item first.
+
+    Workers come from a fork server that has imported the parsers once: each starts in
+    milliseconds, and none is forked from this process, whose threads (arrow's pool) a fork
+    would copy mid-lock. A task's exception is raised here as itself.
+    """
+    context = multiprocessing.get_context(_START_METHOD)
+    if _START_METHOD == "forkserver":
+        context.set_forkserver_preload(["pipeline.sources"])
+    order = sorted(range(len(items)), key=lambda i: -sizes[i])
+    results: list[Any] = [None] * len(items)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        try:
+            futures = {i: pool.submit(function, items[i]) for i in order}
+            for i, future in futures.items():
+                results[i] = future.result()
+        except BrokenProcessPool:
+            raise PostmortemError(
+                "a worker process reading the logs died (out of memory?): rerun with"
+                " --workers 1 to read one file at a time in this process"
+            ) from None
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return results
+
+
+_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def make_engine(
+    name: str, scheduler: str | None = None, workers: int = 1
+) -> AbstractContextManager[Engine]:
     """The engine called `name`, as a context manager: the one place the API chooses one.
 
     A context manager because a Dask engine owns a cluster (or a connection to one) that must be
     let go once the sources are read, before the analysis: the workers' memory is not needed for
     it. `--scheduler` is only meaningful for Dask; with another engine it is a usage error
-    rather than silently ignored or silently switching engines.
+    rather than silently ignored or silently switching engines. `workers` is the local
+    engine's number of processes (1: this process only).
     """
     if name not in ENGINES:
         raise PostmortemError(f"--engine must be one of {', '.join(ENGINES)}: {name!r}")
+    if workers < 1:
+        raise PostmortemError(f"--workers must be at least 1: {workers}")
     if name == "local":
         if scheduler is not None:
             raise PostmortemError("--scheduler ADDRESS needs --engine dask")
-        return nullcontext(LocalEngine())
+        return nullcontext(LocalEngine(workers))
     return DaskEngine(scheduler)
+
+
+def default_workers() -> int:
+    """`--workers` when it is not given: `POSTMORTEM_WORKERS`, else one per core this process
+    may run on."""
+    value = os.environ.get(WORKERS_OPTION_ENV)
+    if value:
+        try:
+            count = int(value)
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise PostmortemError(f"{WORKERS_OPTION_ENV} must be a positive integer: {value!r}")
+        return count
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class DaskEngine:

@@ -100,6 +100,19 @@ class Source:
     data: bytes | None = None
     url: str | None = None  # `s3://...`: read through fsspec where the task runs
 
+    @property
+    def size(self) -> int:
+        """Bytes to read as stored (compressed files count as they are on disk); 0 for a URL
+        or a file that cannot be looked at: what an engine weighs sources by."""
+        if self.data is not None:
+            return len(self.data)
+        if self.path is None:
+            return 0
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
 
 def find_sources(paths: Sequence[Path | str]) -> list[Source | Skipped]:
     """Every file under `paths` to read, or why it is skipped; stdin is read here, once.
