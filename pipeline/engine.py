@@ -127,14 +127,8 @@ def make_engine(
 def default_workers() -> int:
     """`--workers` when it is not given: `POSTMORTEM_WORKERS`, else one per core this process
     may run on."""
-    value = os.environ.get(WORKERS_OPTION_ENV)
-    if value:
-        try:
-            count = int(value)
-        except ValueError:
-            count = 0
-        if count < 1:
-            raise PostmortemError(f"{WORKERS_OPTION_ENV} must be a positive integer: {value!r}")
+    count = _count_from_env(WORKERS_OPTION_ENV)
+    if count is not None:
         return count
     try:
         return len(os.sched_getaffinity(0))
@@ -233,13 +227,18 @@ class DaskEngine:
 def local_workers() -> int:
     """Workers of a `LocalCluster`: `POSTMORTEM_DASK_WORKERS` if set (benchmarks compare 1 and
     2 on one machine), else one per core."""
-    value = os.environ.get(WORKERS_ENV)
-    if value:
-        try:
-            count = int(value)
-        except ValueError:
-            count = 0
-        if count < 1:
-            raise PostmortemError(f"{WORKERS_ENV} must be a positive integer: {value!r}")
-        return count
-    return os.cpu_count() or 1
+    return _count_from_env(WORKERS_ENV) or os.cpu_count() or 1
+
+
+def _count_from_env(name: str) -> int | None:
+    """The positive integer in environment variable `name`, None when it is unset or empty."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise PostmortemError(f"{name} must be a positive integer: {value!r}")
+    return count
