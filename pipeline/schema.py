@@ -202,28 +202,40 @@ def _concat_text_categories(pieces: list[pd.Series], text: pd.StringDtype) -> pd
     onto it. Pandas' way casts each piece through a hash table of the union: at 10M events and
     3M distinct messages, hundreds of MB of peak memory and Python strings."""
     used = [_used_codes(piece) for piece in pieces]
-    values = [
-        pa.array(piece.cat.categories.array).take(pa.array(codes))
-        for piece, codes in zip(pieces, used, strict=True)
+    chunks: list[pa.Array] = []
+    for piece, codes in zip(pieces, used, strict=True):
+        categories = pa.array(piece.cat.categories.array)
+        if len(codes) < len(categories):  # a block's categories are usually all used: no copy
+            categories = categories.take(pa.array(codes))
+        categories = categories.cast(pa.large_string())
+        chunks.extend(
+            categories.chunks if isinstance(categories, pa.ChunkedArray) else [categories]
+        )
+    # One hash over every piece's categories, chunk by chunk (one dictionary for all of them),
+    # gives the union and where each category is in it; the union is then sorted and those
+    # places turned into ranks. Joining the pieces' categories into one array first, and int64
+    # codes, had the messages of a 10M-line access log (33 blocks) peak at 712 MiB over the
+    # blocks; this way 405 MiB, in 1.2 s instead of 2.2 s.
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+    del chunks
+    dictionary = (
+        encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.large_string())
+    )
+    order = pc.array_sort_indices(dictionary).to_numpy(zero_copy_only=False)
+    union = dictionary.take(pa.array(order))
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    found = rank[
+        np.concatenate(
+            [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+            or [np.zeros(0, np.int32)]
+        )
     ]
-    every = pa.chunked_array([v.cast(pa.large_string()) for v in values]).combine_chunks()
-    del values
-    # One hash of every piece's categories gives the union and where each one is in it; the
-    # union is then sorted and the positions turned into ranks. A lookup in the sorted union
-    # (`index_in`) built a second hash table of it: `inspect` on the 3.33M-line syslog peaked at
-    # 2.06 GB with it, 1.86 GB without, in one run each.
-    encoded = pc.dictionary_encode(every)
-    del every
-    order = pc.array_sort_indices(encoded.dictionary).to_numpy(zero_copy_only=False)
-    union = encoded.dictionary.take(pa.array(order))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    found = rank[encoded.indices.to_numpy(zero_copy_only=False)]
-    del encoded
+    del encoded, dictionary
     ends = np.cumsum([len(kept) for kept in used])
     codes = []
     for piece, kept, where in zip(pieces, used, np.split(found, ends[:-1]), strict=True):
-        lookup = np.full(len(piece.cat.categories) + 1, -1, dtype=np.int64)  # the last: NaN
+        lookup = np.full(len(piece.cat.categories) + 1, -1, dtype=np.int32)  # the last: NaN
         lookup[kept] = where
         codes.append(lookup[piece.cat.codes.to_numpy()])
     categories = pd.Index(pd.array(union, dtype=text))
