@@ -208,11 +208,12 @@ def mask_distinct(messages: pa.Array, *, unique: bool = False) -> tuple[pa.Array
         per_line[redo] = _numbers(own_codes) + len(templates)
         templates = pa.concat_arrays([templates, own_templates])
     per_line, templates = _in_order_of_use(per_line, templates)
+    codes = pa.array(per_line, pa.int32())
     if line_codes is not None:
-        per_line = per_line[_numbers(line_codes)]
-    if message_codes is not None:
-        per_line = per_line[_numbers(message_codes)]
-    return pa.array(per_line, pa.int32()), templates
+        codes = codes.take(line_codes)
+    if message_codes is not None:  # an arrow `take`: a missing message keeps a missing code
+        codes = codes.take(message_codes)
+    return codes, templates
 
 
 def _numbers(values: pa.Array) -> np.ndarray:

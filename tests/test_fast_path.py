@@ -208,6 +208,12 @@ def test_lines_masked_by_their_digit_shape_mask_as_themselves(values: list[str])
     assert mask(messages).equals(reference_mask(messages))
 
 
+def test_a_missing_message_has_a_missing_template() -> None:
+    messages = pa.array(["a 1", None, "b 22", "a 7", None], pa.string())
+    assert mask(messages).to_pylist() == ["a <num>", None, "b <num>", "a <num>", None]
+    assert mask(messages).equals(reference_mask(messages))
+
+
 def test_a_digit_that_survives_masking_is_the_lines_own(monkeypatch) -> None:
     # With rules that mask nothing every digit survives: each line must come back as itself,
     # not as its shape (`Session 11111`), through the re-masking of the survivors.
