@@ -98,8 +98,8 @@ WorkersOption = Annotated[
     typer.Option(
         metavar="N",
         help="With the local engine: processes that read files at the same time, for bundles of"
-        " several large files (default: POSTMORTEM_WORKERS, else one per core; 1 reads every"
-        " file in this process).",
+        " several large files (default: POSTMORTEM_WORKERS, else one per core, at most 8; 1"
+        " reads every file in this process).",
         show_default=False,
     ),
 ]

@@ -18,6 +18,7 @@ every run with the default engine) never pays for it or needs it.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -38,6 +39,7 @@ R = TypeVar("R")
 ENGINES = ("local", "dask")
 PARALLEL_MIN_BYTES = 64 << 20  # less to read than this: worker processes cost more than they save
 WORKERS_OPTION_ENV = "POSTMORTEM_WORKERS"  # --workers when the option is not given
+MAX_DEFAULT_WORKERS = 8  # the default's ceiling: memory grows with every worker
 CONNECT_TIMEOUT_S = 10  # a scheduler that does not answer in this long is not there
 WORKERS_ENV = "POSTMORTEM_DASK_WORKERS"  # LocalCluster size; default: one worker per core
 MISSING_DASK = "--engine dask needs Dask: pip install 'postmortem[dask]'"
@@ -126,14 +128,35 @@ def make_engine(
 
 def default_workers() -> int:
     """`--workers` when it is not given: `POSTMORTEM_WORKERS`, else one per core this process
-    may run on."""
+    may use, at most `MAX_DEFAULT_WORKERS`.
+
+    A CI container often sees all of a large host's cores but may use two (a cgroup CPU quota)
+    and has memory to match: each worker holds a file's text and events at a time, so the
+    default follows the quota and stays small; more is a choice (`--workers`).
+    """
     count = _count_from_env(WORKERS_OPTION_ENV)
     if count is not None:
         return count
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _cpu_quota() or cores, MAX_DEFAULT_WORKERS))
+
+
+def _cpu_quota(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
+    """The cores a cgroup v2 CPU quota allows (`200000 100000` is 2), None without one."""
+    try:
+        with open(path, encoding="ascii") as handle:
+            quota, period = handle.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    if quota == "max":
+        return None
+    try:
+        return max(1, math.ceil(int(quota) / int(period)))
+    except (ValueError, ZeroDivisionError):
+        return None
 
 
 class DaskEngine:

@@ -107,4 +107,26 @@ def test_workers_default_to_the_environment_then_the_cores(monkeypatch) -> None:
     monkeypatch.setenv("POSTMORTEM_WORKERS", "3")
     assert engine.default_workers() == 3
     monkeypatch.delenv("POSTMORTEM_WORKERS")
-    assert engine.default_workers() >= 1
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    monkeypatch.setattr(engine, "_cpu_quota", lambda: None)
+    assert engine.default_workers() == engine.MAX_DEFAULT_WORKERS  # a big host: capped
+    monkeypatch.setattr(engine, "_cpu_quota", lambda: 2)
+    assert engine.default_workers() == 2  # a container's CPU quota, not the host's cores
+
+
+@pytest.mark.parametrize(
+    ("text", "cores"),
+    [
+        ("max 100000\n", None),
+        ("200000 100000\n", 2),
+        ("150000 100000", 2),
+        ("5000 100000", 1),
+        ("junk", None),
+        ("", None),
+    ],
+)
+def test_a_cgroup_cpu_quota_is_read_as_cores(text: str, cores: int | None, tmp_path) -> None:
+    path = tmp_path / "cpu.max"
+    path.write_text(text)
+    assert engine._cpu_quota(str(path)) == cores
+    assert engine._cpu_quota(str(tmp_path / "absent")) is None
