@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parsers.appfields import whole_numbers
 from parsers.timestamps import TimeOptions, YearlessTimes, parse_times
 from pipeline.memory import release_memory
 from pipeline.schema import SEVERITY, SEVERITY_LEVELS, STRING, conform
@@ -301,7 +302,8 @@ def _attribute_repeats(
         if before and before.get(column) is not None:
             previous = previous.where(previous.notna(), before[column])
         frame[column] = values.where(~repeat | values.notna(), previous).to_numpy()
-    frame["pid"] = pd.to_numeric(frame["pid"], errors="coerce").astype("Int64")
+    if "pid" in frame.columns:  # back from the objects the fill went through
+        frame["pid"] = whole_numbers(frame["pid"])
     return repeat
 
 

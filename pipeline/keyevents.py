@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.schema import STRING
+from pipeline.schema import STRING, used_codes
 from pipeline.series import is_error, is_failed_request, is_request
 from pipeline.signatures import first_lines
 
@@ -302,8 +302,7 @@ def _distinct_text(column: pd.Series, positions: np.ndarray, n: int) -> pa.Dicti
     if isinstance(column.dtype, pd.CategoricalDtype):
         categories = column.cat.categories
         codes = column.cat.codes.to_numpy()[positions].astype(np.int64)
-        present = np.bincount(codes + 1, minlength=len(categories) + 1) > 0  # slot 0: missing
-        used = np.flatnonzero(present[1:])
+        used, _ = used_codes(codes, len(categories))
         remap = np.full(len(categories) + 1, len(used), dtype=np.int32)  # missing: the "" after
         remap[used + 1] = np.arange(len(used), dtype=np.int32)
         text = pa.array(pd.array(categories, dtype=STRING)).cast(pa.string())

@@ -245,9 +245,14 @@ def _concat_text_categories(pieces: list[pd.Series], text: pd.StringDtype) -> pd
 
 def _used_codes(piece: pd.Series) -> np.ndarray:
     """The codes of the categories `piece` uses, ascending, without sorting its rows."""
-    codes = piece.cat.codes.to_numpy()
-    present = np.bincount(codes[codes >= 0], minlength=len(piece.cat.categories))
-    return np.flatnonzero(present)
+    return used_codes(piece.cat.codes.to_numpy(), len(piece.cat.categories))[0]
+
+
+def used_codes(codes: np.ndarray, n: int) -> tuple[np.ndarray, bool]:
+    """The category codes among `codes` (of `n` categories), ascending, and whether a missing
+    value (code -1) is among them: counted, not sorted, so 10M rows cost one pass."""
+    counts = np.bincount(np.add(codes, 1, dtype=np.int64), minlength=n + 1)
+    return np.flatnonzero(counts[1:]), bool(counts[0])
 
 
 def _is_category(column: pd.Series) -> bool:

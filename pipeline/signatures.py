@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.schema import STRING
+from pipeline.schema import STRING, used_codes
 
 MAX_MESSAGE = 2000  # characters of a message that decide its signature (tracebacks are long)
 SURGE_FACTOR = 5.0  # in-window rate this many times the outside rate is a surge
@@ -112,18 +112,17 @@ def _categorical_signatures(messages: pd.Series) -> pd.Series:
     """
     categories = messages.cat.categories
     codes = messages.cat.codes.to_numpy()
-    present = np.bincount(codes + 1, minlength=len(categories) + 1) > 0  # slot 0: missing
-    used = np.flatnonzero(present[1:])
+    used, missing = used_codes(codes, len(categories))
     text = pa.array(pd.array(categories[used], dtype=STRING)).cast(pa.string())
-    if present[0]:
+    if missing:
         text = pa.concat_arrays([text, pa.array([""], pa.string())])
     # Categories are distinct; the empty text for missing messages may repeat one of them.
-    template_codes, merged = _merged_templates(text, unique=not present[0])
+    template_codes, merged = _merged_templates(text, unique=not missing)
     name_codes, names = pd.factorize(pd.array(merged, dtype=STRING), sort=True)
     per_text = name_codes[template_codes.to_numpy(zero_copy_only=False)]
     lookup = np.full(len(categories) + 1, -1, dtype=np.int64)
     lookup[used + 1] = per_text[: len(used)]
-    if present[0]:
+    if missing:
         lookup[0] = per_text[-1]
     per_event = pd.Categorical.from_codes(
         lookup[codes + 1], dtype=pd.CategoricalDtype(pd.Index(names, dtype=STRING))
